@@ -1,0 +1,52 @@
+// `npm start`: the whole platform on one machine, on real local engines, no AWS account.
+import { performance } from 'node:perf_hooks';
+import { startLocalPlatform } from '../local/platform.js';
+import { JavaMissingError } from '../local/dynamodb-local.js';
+
+const started = performance.now();
+// Build machines run Node 20 while Lambda runs 22; the SDK's upgrade notice would only add noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const port = Number(process.env.PORT ?? 8787);
+const dataDir = process.env.HEADROOM_DATA_DIR ?? '.headroom';
+
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a whole number from 0 to 65535 (got ${process.env.PORT}).`);
+  process.exit(1);
+}
+
+try {
+  const platform = await startLocalPlatform({ dataDir, port, adminToken: process.env.HEADROOM_ADMIN_TOKEN });
+  const token = platform.demo?.token;
+  console.log(
+    [
+      `Headroom is running at ${platform.url} (ready in ${Math.round(performance.now() - started)} ms; data in ${dataDir})`,
+      token
+        ? `Demo tenant "demo", token: ${token}`
+        : 'Demo tenant "demo" exists; its token was rotated, so it is not shown (`npx headroom tokens rotate demo`).',
+      `Try: curl -s ${platform.url}/v1/conversations -H "Authorization: Bearer ${token ?? '<token>'}"`,
+      'Operator CLI: npx headroom --help. Stop with Ctrl-C.',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal} received, stopping…`);
+    platform
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        console.error('Stopping failed:', error);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  if (error instanceof JavaMissingError) {
+    console.error(error.message);
+  } else {
+    console.error('Headroom could not start:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+}

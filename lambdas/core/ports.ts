@@ -1,0 +1,80 @@
+// The ports core depends on. Adapters (DynamoDB, in-memory) implement them; core never sees an SDK.
+import type { CommentView, ConversationView } from './api-contract.js';
+import type { ShardName, TenantId, TenantProfile } from './tenancy.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  /** A new time-ordered unique id (UUIDv7), so comment keys sort by creation. */
+  next(): string;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A stored conversation: the view plus the bookkeeping every item carries. */
+export interface ConversationRecord extends ConversationView {
+  readonly deleted: boolean;
+}
+
+export interface CommentRecord extends CommentView {
+  readonly deleted: boolean;
+}
+
+/**
+ * A request's claim on an Idempotency-Key, written atomically with the change it protects, so a key is either
+ * bound to exactly one committed change or to nothing.
+ */
+export interface IdempotencyClaim {
+  readonly key: string;
+  readonly requestHash: string;
+  /** Epoch seconds after which the key may be reused. */
+  readonly expiresAt: number;
+  /** The response body to replay for a retry of the same request. */
+  readonly response: string;
+}
+
+export type WriteOutcome =
+  | { readonly kind: 'written' }
+  | { readonly kind: 'replay'; readonly response: string }
+  | { readonly kind: 'key-reused' }
+  | { readonly kind: 'conversation-missing' };
+
+/** The listing order: newest update first; a position is the sort key of the last item returned. */
+export type ListPosition = string;
+
+/** Conversation storage for one tenant on one shard; constructed per request from the tenant context. */
+export interface ConversationStore {
+  createConversation(conversation: ConversationRecord, claim?: IdempotencyClaim, now?: Date): Promise<WriteOutcome>;
+  getConversation(conversationId: string): Promise<ConversationRecord | undefined>;
+  listConversations(limit: number, after?: ListPosition): Promise<{ items: ConversationRecord[]; next?: ListPosition }>;
+  addComment(comment: CommentRecord, claim?: IdempotencyClaim, now?: Date): Promise<WriteOutcome>;
+  listComments(conversationId: string, limit: number, after?: string): Promise<{ items: CommentRecord[]; next?: string }>;
+  /** Marks the conversation deleted (a tombstone, +1 version). False when it does not exist. */
+  softDeleteConversation(conversationId: string, at: string): Promise<boolean>;
+}
+
+/** Customer outcomes that page on-call when they stop: recorded once per committed create, never for a replay. */
+export interface OutcomeRecorder {
+  conversationCreated(tenantId: TenantId): void;
+  commentCreated(tenantId: TenantId): void;
+}
+
+export interface TenantPage {
+  readonly items: TenantProfile[];
+  readonly next?: string;
+}
+
+/** The control table's view of tenants and tokens. */
+export interface ControlStore {
+  getTenant(tenantId: TenantId): Promise<TenantProfile | undefined>;
+  /** Creates the profile and its token atomically; false when the tenant already exists. */
+  createTenant(profile: TenantProfile): Promise<boolean>;
+  listTenants(limit: number, after?: string): Promise<TenantPage>;
+  countTenantsByShard(): Promise<Record<ShardName, number>>;
+  /** The tenant a token hash belongs to, if any. */
+  findTokenOwner(tokenHash: string): Promise<TenantId | undefined>;
+  /** Replaces the tenant's token; the old hash stops resolving in the same transaction. */
+  replaceToken(tenantId: TenantId, oldHash: string, newHash: string, at: string): Promise<boolean>;
+}

@@ -1,0 +1,81 @@
+// Every failure that reaches a caller is an RFC 9457 problem with a stable machine `type` and a sentence that
+// says what to do next; anything else is a bug and is reported as an opaque 500.
+
+export type ProblemSlug =
+  | 'malformed-json'
+  | 'validation-failed'
+  | 'unsupported-media-type'
+  | 'payload-too-large'
+  | 'unauthorized'
+  | 'not-found'
+  | 'route-not-found'
+  | 'invalid-cursor'
+  | 'idempotency-key-reused'
+  | 'conflict'
+  | 'internal';
+
+export const PROBLEM_STATUS: Readonly<Record<ProblemSlug, number>> = {
+  'malformed-json': 400,
+  'validation-failed': 400,
+  'unsupported-media-type': 415,
+  'payload-too-large': 413,
+  unauthorized: 401,
+  'not-found': 404,
+  'route-not-found': 404,
+  'invalid-cursor': 400,
+  'idempotency-key-reused': 422,
+  conflict: 409,
+  internal: 500,
+};
+
+const TITLES: Readonly<Record<ProblemSlug, string>> = {
+  'malformed-json': 'Request body is not valid JSON',
+  'validation-failed': 'Request failed validation',
+  'unsupported-media-type': 'Unsupported media type',
+  'payload-too-large': 'Request body too large',
+  unauthorized: 'Missing or invalid credentials',
+  'not-found': 'Resource not found',
+  'route-not-found': 'No such route',
+  'invalid-cursor': 'Invalid pagination cursor',
+  'idempotency-key-reused': 'Idempotency-Key reused with a different request',
+  conflict: 'Conflict with the current state',
+  internal: 'Internal error',
+};
+
+export const problemType = (slug: ProblemSlug): string => `https://headroom.dev/problems/${slug}`;
+
+export interface ProblemDocument {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly [extension: string]: unknown;
+}
+
+export class Problem extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly slug: ProblemSlug,
+    readonly detail: string,
+    readonly extensions: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(detail);
+    this.name = 'Problem';
+    this.status = PROBLEM_STATUS[slug];
+  }
+
+  toDocument(instance?: string): ProblemDocument {
+    return {
+      type: problemType(this.slug),
+      title: TITLES[this.slug],
+      status: this.status,
+      detail: this.detail,
+      ...(instance ? { instance } : {}),
+      ...this.extensions,
+    };
+  }
+}
+
+/** The same 404 whether the id never existed or belongs to someone else: existence is never confirmed. */
+export const notFound = (what: string): Problem => new Problem('not-found', `${what} was not found. Check the id.`);

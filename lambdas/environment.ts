@@ -1,0 +1,54 @@
+// The contract between infrastructure and runtime: lib/ sets these variables on every function, the embedded
+// platform sets the same ones for itself, and the runtime reads them in exactly one place (lambdas/platform.ts).
+import { z } from 'zod';
+
+export const ENV = {
+  shards: 'HEADROOM_SHARDS',
+  controlTable: 'HEADROOM_CONTROL_TABLE',
+  directoryCacheSeconds: 'HEADROOM_DIRECTORY_CACHE_SECONDS',
+  idempotencyTtlSeconds: 'HEADROOM_IDEMPOTENCY_TTL_SECONDS',
+  defaultTier: 'HEADROOM_DEFAULT_TIER',
+  cursorSecretArn: 'HEADROOM_CURSOR_SECRET_ARN',
+  cursorKey: 'HEADROOM_CURSOR_KEY',
+} as const;
+
+export const TIERS = ['free', 'standard', 'enterprise'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const shardTopologySchema = z
+  .array(
+    z.strictObject({
+      name: z.string().regex(/^shard-[0-9]+$/),
+      table: z.string().min(3),
+      dedicatedTo: z.string().optional(),
+    }),
+  )
+  .min(1);
+export type ShardTopology = z.infer<typeof shardTopologySchema>;
+
+export const runtimeEnvironmentSchema = z.object({
+  shards: z.string().transform((raw, ctx) => {
+    try {
+      return shardTopologySchema.parse(JSON.parse(raw));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `${ENV.shards} is not a valid shard topology: ${String(error)}` });
+      return z.NEVER;
+    }
+  }),
+  controlTable: z.string().min(3),
+  directoryCacheSeconds: z.coerce.number().int().min(0).max(300).default(30),
+  idempotencyTtlSeconds: z.coerce.number().int().min(60).default(86_400),
+  defaultTier: z.enum(TIERS).default('standard'),
+  cursorSecretArn: z.string().optional(),
+  cursorKey: z.string().min(16).optional(),
+});
+export type RuntimeEnvironment = z.infer<typeof runtimeEnvironmentSchema>;
+
+export function readRuntimeEnvironment(env: NodeJS.ProcessEnv = process.env): RuntimeEnvironment {
+  const raw = Object.fromEntries(Object.entries(ENV).map(([field, name]) => [field, env[name]]));
+  const parsed = runtimeEnvironmentSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`invalid runtime environment: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,40 @@
+// The admin API (/admin/...): IAM-authorised on AWS, admin-token-authorised by the embedded platform. Each route
+// validates its input with the shared contract and makes one call into core.
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { createTenantSchema, listTenantsQuerySchema, tenantPathSchema } from '../core/api-contract.js';
+import { Problem } from '../core/problem.js';
+import { tenantAdmin } from '../core/tenant-admin.js';
+import { adminApiHandler, json } from '../middleware/api-handler.js';
+import { parseJsonBody, validateInput } from '../middleware/request-validation.js';
+import type { Platform } from '../platform.js';
+
+type AdminRoute = (event: APIGatewayProxyEvent, platform: Platform) => Promise<APIGatewayProxyResult>;
+
+const admin = (p: Platform) =>
+  tenantAdmin({ store: p.control, clock: p.clock, topology: p.env.shards, defaultTier: p.env.defaultTier });
+
+const tenantOf = (event: APIGatewayProxyEvent) => validateInput(tenantPathSchema, event.pathParameters ?? {}, 'path').tenantId;
+
+const ROUTES: Record<string, AdminRoute> = {
+  'GET /admin/status': async (_event, p) => json(200, await admin(p).status()),
+  'GET /admin/tenants': async (event, p) => {
+    const query = validateInput(listTenantsQuerySchema, event.queryStringParameters ?? {}, 'query');
+    const cursors = await p.cursors();
+    const after = query.cursor === undefined ? undefined : cursors.decode('*', 'tenants', query.cursor);
+    const page = await admin(p).list(query.limit, after);
+    return json(200, { items: page.items, nextCursor: page.next === undefined ? null : cursors.encode('*', 'tenants', page.next) });
+  },
+  'POST /admin/tenants': async (event, p) => {
+    const input = validateInput(createTenantSchema, parseJsonBody(event, 16 * 1024), 'body');
+    return json(201, await admin(p).create(input), { 'cache-control': 'no-store' });
+  },
+  'GET /admin/tenants/{tenantId}': async (event, p) => json(200, await admin(p).show(tenantOf(event))),
+  'POST /admin/tenants/{tenantId}/tokens': async (event, p) =>
+    json(201, await admin(p).rotateToken(tenantOf(event)), { 'cache-control': 'no-store' }),
+};
+
+export const handler = adminApiHandler(async (event, p) => {
+  const route = ROUTES[`${event.httpMethod} ${event.resource}`];
+  if (!route) throw new Problem('route-not-found', `No admin route ${event.httpMethod} ${event.resource}. See \`headroom --help\`.`);
+  return route(event, p);
+});

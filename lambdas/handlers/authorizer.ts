@@ -1,0 +1,22 @@
+// API Gateway TOKEN authorizer: bearer token → tenant. Throwing 'Unauthorized' is how API Gateway is told 401.
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { authenticate, stageWildcard } from '../core/token-authorizer.js';
+import { logger } from '../observability.js';
+import { platform } from '../platform.js';
+
+export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const { control, directory } = platform();
+  const profile = await authenticate(event.authorizationToken, control, directory);
+  if (!profile) {
+    logger.info('token refused');
+    throw new Error('Unauthorized');
+  }
+  return {
+    principalId: profile.tenantId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(event.methodArn) }],
+    },
+    context: { tenantId: profile.tenantId, tier: profile.tier, group: profile.group },
+  };
+};

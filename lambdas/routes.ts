@@ -1,0 +1,44 @@
+// The route table: the API stack builds API Gateway resources from it and the embedded platform's HTTP bridge
+// matches requests with it, so a route exists in both places or in neither.
+
+export type FunctionName =
+  | 'create-conversation'
+  | 'list-conversations'
+  | 'get-conversation'
+  | 'create-comment'
+  | 'delete-conversation'
+  | 'healthz'
+  | 'admin';
+
+/** How a route is authorised: a tenant bearer token (Lambda authorizer), IAM (admin), or nothing. */
+export type RouteAuth = 'tenant' | 'admin' | 'none';
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** API Gateway resource path, with `{param}` placeholders. */
+  readonly path: string;
+  readonly handler: FunctionName;
+  readonly auth: RouteAuth;
+  /** What the function may do to the shard tables. */
+  readonly shardAccess: 'none' | 'read' | 'write';
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/v1/conversations', handler: 'create-conversation', auth: 'tenant', shardAccess: 'write' },
+  { method: 'GET', path: '/v1/conversations', handler: 'list-conversations', auth: 'tenant', shardAccess: 'read' },
+  { method: 'GET', path: '/v1/conversations/{id}', handler: 'get-conversation', auth: 'tenant', shardAccess: 'read' },
+  { method: 'DELETE', path: '/v1/conversations/{id}', handler: 'delete-conversation', auth: 'tenant', shardAccess: 'write' },
+  { method: 'POST', path: '/v1/conversations/{id}/comments', handler: 'create-comment', auth: 'tenant', shardAccess: 'write' },
+  { method: 'GET', path: '/healthz', handler: 'healthz', auth: 'none', shardAccess: 'none' },
+  { method: 'GET', path: '/admin/status', handler: 'admin', auth: 'admin', shardAccess: 'none' },
+  { method: 'GET', path: '/admin/tenants', handler: 'admin', auth: 'admin', shardAccess: 'none' },
+  { method: 'POST', path: '/admin/tenants', handler: 'admin', auth: 'admin', shardAccess: 'none' },
+  { method: 'GET', path: '/admin/tenants/{tenantId}', handler: 'admin', auth: 'admin', shardAccess: 'none' },
+  { method: 'POST', path: '/admin/tenants/{tenantId}/tokens', handler: 'admin', auth: 'admin', shardAccess: 'none' },
+];
+
+/** Every Lambda entry point, including the authorizer, which no route names directly. */
+export const FUNCTION_NAMES: readonly (FunctionName | 'authorizer')[] = [
+  ...new Set(ROUTES.map((route) => route.handler)),
+  'authorizer',
+];

@@ -1,0 +1,220 @@
+// The embedded platform's stand-in for API Gateway: turns each HTTP request into a REST API (v1) proxy event,
+// authorises it the way the deployed API does (token authorizer with a result cache, IAM replaced by an admin
+// token), and invokes the very same handler modules the Lambda functions are bundled from.
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
+import { Problem } from '../lambdas/core/problem.js';
+import { ROUTES, type FunctionName, type Route } from '../lambdas/routes.js';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type AuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
+
+export interface BridgeOptions {
+  readonly stageName: string;
+  readonly authorizerCacheSeconds: number;
+  readonly adminToken: string;
+  readonly handlers: Readonly<Record<FunctionName, ProxyHandler>>;
+  readonly authorizer: AuthorizerHandler;
+  /** API Gateway's own payload ceiling; the handlers enforce the (smaller) API limits. */
+  readonly maxRequestBytes?: number;
+}
+
+export interface ApiGatewayBridge {
+  readonly server: Server;
+  /** Forget cached authorizer decisions, as FlushStageAuthorizersCache does on AWS. */
+  flushAuthorizerCache(): void;
+}
+
+interface MatchedRoute {
+  readonly route: Route;
+  readonly pathParameters: Record<string, string>;
+}
+
+function matchRoute(method: string, path: string): MatchedRoute | 'wrong-method' | undefined {
+  const segments = path.split('/').filter(Boolean);
+  let pathMatched = false;
+  for (const route of ROUTES) {
+    const template = route.path.split('/').filter(Boolean);
+    if (template.length !== segments.length) continue;
+    const pathParameters: Record<string, string> = {};
+    const matches = template.every((part, index) => {
+      const segment = segments[index] ?? '';
+      if (part.startsWith('{')) {
+        pathParameters[part.slice(1, -1)] = decodeURIComponent(segment);
+        return true;
+      }
+      return part === segment;
+    });
+    if (!matches) continue;
+    pathMatched = true;
+    if (route.method === method) return { route, pathParameters };
+  }
+  return pathMatched ? 'wrong-method' : undefined;
+}
+
+const lambdaContext = (functionName: string): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+  memoryLimitInMB: '512',
+  awsRequestId: randomUUID(),
+  logGroupName: `/aws/lambda/${functionName}`,
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => 10_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+function send(response: ServerResponse, result: APIGatewayProxyResult, requestId: string): void {
+  const headers: Record<string, string> = { 'x-amzn-requestid': requestId };
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '', 'utf8');
+  headers['content-length'] = String(body.length);
+  response.writeHead(result.statusCode, headers);
+  response.end(body);
+}
+
+const problemResult = (problem: Problem, requestId: string, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
+  statusCode: problem.status,
+  headers: { 'content-type': 'application/problem+json', ...headers },
+  body: JSON.stringify(problem.toDocument(requestId)),
+});
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const sameSecret = (given: string, expected: string): boolean => {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge {
+  const maxRequestBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
+  const cache = new Map<string, { result: APIGatewayAuthorizerResult; expires: number }>();
+
+  async function authorize(token: string | undefined, methodArn: string): Promise<APIGatewayAuthorizerResult | undefined> {
+    if (!token) return undefined;
+    const hit = cache.get(token);
+    if (hit && hit.expires > Date.now()) return hit.result;
+    try {
+      const result = await options.authorizer({ type: 'TOKEN', authorizationToken: token, methodArn }, lambdaContext('authorizer'));
+      if (options.authorizerCacheSeconds > 0) cache.set(token, { result, expires: Date.now() + options.authorizerCacheSeconds * 1000 });
+      return result;
+    } catch (error) {
+      if ((error as Error).message === 'Unauthorized') return undefined;
+      throw error;
+    }
+  }
+
+  async function handle(request: IncomingMessage, requestId: string): Promise<APIGatewayProxyResult> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = request.method ?? 'GET';
+    let matched: ReturnType<typeof matchRoute>;
+    try {
+      matched = matchRoute(method, url.pathname);
+    } catch {
+      return problemResult(new Problem('validation-failed', 'The path is not validly percent-encoded. Encode ids with encodeURIComponent.'), requestId);
+    }
+    if (matched === undefined) return problemResult(new Problem('route-not-found', `No route ${method} ${url.pathname}. See the README for the API.`), requestId);
+    if (matched === 'wrong-method') {
+      return { ...problemResult(new Problem('route-not-found', `${method} is not supported on ${url.pathname}.`), requestId), statusCode: 405 };
+    }
+    const { route, pathParameters } = matched;
+    const body = await readBody(request, maxRequestBytes);
+    if (body === undefined) return problemResult(new Problem('payload-too-large', `The body exceeds ${maxRequestBytes} bytes.`), requestId);
+
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) query[name] = value;
+    const methodArn = `arn:aws:execute-api:local:000000000000:local/${options.stageName}/${method}${url.pathname}`;
+
+    let authorizer: Record<string, unknown> | null = null;
+    const unauthorized = () =>
+      problemResult(new Problem('unauthorized', 'Send `Authorization: Bearer <token>` with a valid API token.'), requestId, {
+        'www-authenticate': 'Bearer',
+      });
+    if (route.auth === 'tenant') {
+      const decision = await authorize(headers.authorization, methodArn);
+      const allowed = decision?.policyDocument.Statement.some((statement) => statement.Effect === 'Allow');
+      if (!decision || !allowed) return unauthorized();
+      authorizer = { principalId: decision.principalId, ...decision.context };
+    } else if (route.auth === 'admin') {
+      const token = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];
+      if (!token || !sameSecret(token, options.adminToken)) {
+        return problemResult(new Problem('unauthorized', 'Admin routes need `Authorization: Bearer <admin token>` (see HEADROOM_ADMIN_TOKEN or the data directory).'), requestId);
+      }
+    }
+
+    const event: APIGatewayProxyEvent = {
+      resource: route.path,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+      queryStringParameters: Object.keys(query).length > 0 ? query : null,
+      multiValueQueryStringParameters: Object.keys(query).length > 0 ? Object.fromEntries([...url.searchParams.keys()].map((name) => [name, url.searchParams.getAll(name)])) : null,
+      pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
+      stageVariables: null,
+      body: body.length > 0 ? body.toString('utf8') : null,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        authorizer,
+        protocol: 'HTTP/1.1',
+        httpMethod: method,
+        path: `/${options.stageName}${url.pathname}`,
+        stage: options.stageName,
+        requestId,
+        requestTimeEpoch: Date.now(),
+        resourceId: route.path,
+        resourcePath: route.path,
+        identity: {
+          accessKey: null,
+          accountId: null,
+          apiKey: null,
+          apiKeyId: null,
+          caller: null,
+          clientCert: null,
+          cognitoAuthenticationProvider: null,
+          cognitoAuthenticationType: null,
+          cognitoIdentityId: null,
+          cognitoIdentityPoolId: null,
+          principalOrgId: null,
+          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+          user: null,
+          userAgent: headers['user-agent'] ?? null,
+          userArn: route.auth === 'admin' ? 'local-admin' : null,
+        },
+      },
+    };
+    const result = await options.handlers[route.handler](event, lambdaContext(route.handler));
+    if (route.path === '/admin/tenants/{tenantId}/tokens' && result.statusCode === 201) cache.clear();
+    return result;
+  }
+
+  const server = createServer((request, response) => {
+    const requestId = randomUUID();
+    handle(request, requestId)
+      .then((result) => send(response, result, requestId))
+      .catch((error: unknown) => {
+        console.error(`[bridge] ${request.method} ${request.url} failed:`, error);
+        send(response, problemResult(new Problem('internal', 'The function failed. See the platform log.'), requestId), requestId);
+      });
+  });
+  server.keepAliveTimeout = 5_000;
+  return { server, flushAuthorizerCache: () => cache.clear() };
+}
