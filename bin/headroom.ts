@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S node --import tsx
 // `npx headroom …`: the operator CLI. It speaks only to the admin API, so the local platform and a deployed stack
 // are driven the same way. Arguments are validated with the same schemas the API uses before anything is sent.
 import { Command, Option } from 'commander';
@@ -29,6 +29,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const program = new Command()
   .name('headroom')
   .description('Operate a Headroom platform (local `npm start` or a deployed stack) through its admin API.')
+  .version('0.1.0')
   .addOption(new Option('--json', 'print JSON instead of tables'))
   .addOption(new Option('--endpoint <url>', 'admin API base URL').default(DEFAULT_ENDPOINT).conflicts('stack'))
   .addOption(new Option('--stack <name>', 'deployed API stack name: endpoint from its outputs, calls signed with SigV4'))

@@ -42,6 +42,10 @@ try {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // A wrapper that dies without passing its signal on (`npm start` killed with SIGTERM) must not leave the
+  // platform and its Java process running: when our parent goes away, stop as if told to.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && shutdown('parent exit'), 1000).unref();
 } catch (error) {
   if (error instanceof JavaMissingError) {
     console.error(error.message);

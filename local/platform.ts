@@ -62,7 +62,10 @@ function configureRuntime(config: HeadroomConfig, dynamo: DynamoDbLocal, cursorK
 
 async function loadHandlers(): Promise<{ handlers: Record<FunctionName, ProxyHandler>; authorizer: AuthorizerHandler }> {
   const modules = await Promise.all(
-    FUNCTION_NAMES.map(async (name) => [name, ((await import(`../lambdas/handlers/${name}.js`)) as { handler: unknown }).handler] as const),
+    FUNCTION_NAMES.map(async (name) => {
+      const url = new URL(`../lambdas/handlers/${name}.ts`, import.meta.url).href;
+      return [name, ((await import(/* @vite-ignore */ url)) as { handler: unknown }).handler] as const;
+    }),
   );
   const table = Object.fromEntries(modules) as Record<FunctionName | 'authorizer', unknown>;
   return { handlers: table as Record<FunctionName, ProxyHandler>, authorizer: table.authorizer as AuthorizerHandler };

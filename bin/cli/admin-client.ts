@@ -8,7 +8,8 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 
-export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8787';
+/** The local platform, unless HEADROOM_ENDPOINT (or PORT, as `npm start` reads it) says otherwise. */
+export const DEFAULT_ENDPOINT = process.env.HEADROOM_ENDPOINT ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
 export const API_URL_OUTPUT = 'ApiUrl';
 
 export class CliError extends Error {}

@@ -8,7 +8,7 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
   const { control, directory } = platform();
   const profile = await authenticate(event.authorizationToken, control, directory);
   if (!profile) {
-    logger.info('token refused');
+    logger.debug('token refused');
     throw new Error('Unauthorized');
   }
   return {

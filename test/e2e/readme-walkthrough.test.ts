@@ -1,0 +1,150 @@
+// A new user's first minutes: `npm start`, the README's curl walkthrough verbatim, the CLI, a clean stop with no
+// orphan Java process, a restart that keeps the data, and a clear exit when Java is missing.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../local/dynamodb-local.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const dataDir = mkdtempSync(join(tmpdir(), 'headroom-e2e-'));
+let port: number;
+let platform: ChildProcess;
+let url: string;
+
+function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn('npm', ['start'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HEADROOM_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`platform not ready in 90 s:\n${output}`)), 90_000);
+    const check = () => {
+      const match = /running at (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolveStart({ child, url: match[1], output: () => output });
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => reject(new Error(`platform exited with ${code}:\n${output}`)));
+  });
+}
+
+/** Resolves with how `npm start` ended: exit code 0, or killed by the signal it was sent. */
+function stop(child: ChildProcess): Promise<string> {
+  return new Promise((resolveStop) => {
+    child.once('exit', (code, signal) => resolveStop(signal ?? `exit ${code}`));
+    child.kill('SIGTERM');
+  });
+}
+
+/** Live processes whose command line mentions the data directory (DynamoDB Local runs with -dbPath there). */
+function processesUsing(dir: string): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\u0000', ' ');
+        return cmdline.includes(dir) ? [`${pid}: ${cmdline}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return condition();
+}
+
+function walkthroughScript(): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const block = /<!-- walkthrough -->\s*```bash\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error('README has no walkthrough block');
+  return block.replaceAll('http://127.0.0.1:8787', url);
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  ({ child: platform, url } = await start());
+});
+
+afterAll(async () => {
+  if (platform.exitCode === null) await stop(platform);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('README walkthrough on `npm start`', () => {
+  let token: string;
+  let conversationId: string;
+
+  it('prints the demo token, and the demo tenant works', async () => {
+    const demoToken = readFileSync(join(dataDir, 'demo-token'), 'utf8').trim();
+    const response = await fetch(`${url}/v1/conversations`, { headers: { authorization: `Bearer ${demoToken}` } });
+    expect(response.status).toBe(200);
+  });
+
+  it('runs the curl walkthrough verbatim', () => {
+    const script = `set -euo pipefail\n${walkthroughScript()}\necho "TOKEN=$TOKEN"\necho "CONVERSATION=$CONVERSATION"`;
+    const run = spawnSync('bash', ['-c', script], { cwd: root, env: { ...process.env, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENDPOINT: url }, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    token = /TOKEN=(hr_\S+)/.exec(run.stdout)?.[1] ?? '';
+    conversationId = /CONVERSATION=(\S+)/.exec(run.stdout)?.[1] ?? '';
+    expect(token).toMatch(/^hr_/);
+    expect(run.stdout).toContain('"body":"Extinguisher on its way."');
+    expect(run.stdout).toContain(`"id":"${conversationId}"`);
+    expect(run.stdout).toContain('The printer on floor 3 is on fire 🔥');
+    expect(run.stdout).toContain('"type":"https://headroom.dev/problems/validation-failed"');
+  });
+
+  it('drives the admin API with the CLI, as tables and as JSON', () => {
+    const env = { ...process.env, HEADROOM_DATA_DIR: dataDir };
+    const json = spawnSync('npx', ['headroom', 'status', '--json', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ tenants: 2 });
+    const human = spawnSync('npx', ['headroom', 'tenants', 'show', 'acme', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
+    expect(human.stdout).toMatch(/^id\s+acme$/m);
+    const bad = spawnSync('npx', ['headroom', 'tenants', 'show', 'NOT/VALID', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/tenant ids are/);
+  });
+
+  it('stops cleanly on SIGTERM, leaving no Java process behind', async () => {
+    expect(processesUsing(dataDir).some((line) => line.includes('DynamoDBLocal.jar'))).toBe(true);
+    expect(['exit 0', 'SIGTERM']).toContain(await stop(platform));
+    expect(await waitFor(() => processesUsing(dataDir).length === 0, 10_000), processesUsing(dataDir).join('\n')).toBe(true);
+  });
+
+  it('keeps acknowledged data across a restart', async () => {
+    ({ child: platform, url } = await start());
+    const response = await fetch(`${url}/v1/conversations/${conversationId}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: conversationId, commentCount: 1 });
+  });
+});
+
+describe('without Java', () => {
+  it('says what to install in one line and exits 1', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'headroom-nojava-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const run = spawnSync(join(bin, 'node'), ['--import', 'tsx', 'bin/local.ts'], {
+      cwd: root,
+      env: { ...process.env, PATH: bin, PORT: '0', HEADROOM_DATA_DIR: join(bin, 'data') },
+      encoding: 'utf8',
+    });
+    rmSync(bin, { recursive: true, force: true });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/Java 17 or newer is required.*install/);
+  });
+});
