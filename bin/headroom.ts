@@ -118,7 +118,9 @@ program
         '/admin/status',
       );
       emit(options.json === true, { endpoint: client.endpoint, ...status }, () =>
-        [`endpoint  ${client.endpoint}`, `tenants   ${status.tenants}`, '', table(status.shards, ['name', 'dedicatedTo', 'tenants'])].join('\n'),
+        [`endpoint  ${client.endpoint}`, `tenants   ${status.tenants}`, '', table(status.shards, ['name', 'dedicatedTo', 'tenants'])].join(
+          '\n',
+        ),
       );
     }),
   );

@@ -8,7 +8,9 @@ export const SERVICE_NAME = 'headroom';
 export const METRICS_NAMESPACE = 'Headroom';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME,
+export const metrics = new Metrics({
+  namespace: METRICS_NAMESPACE,
+  serviceName: SERVICE_NAME,
   // A read that records no metric is normal; keep Powertools' "no metrics" warning out of every GET's log.
   logger: logger.createChild({ logLevel: 'ERROR' }),
 });

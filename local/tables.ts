@@ -40,7 +40,10 @@ async function existingTables(client: DynamoDBClient): Promise<Set<string>> {
 }
 
 /** Creates each missing table; returns the names it created. */
-export async function ensureTables(client: DynamoDBClient, tables: readonly { name: string; definition: TableDefinition }[]): Promise<string[]> {
+export async function ensureTables(
+  client: DynamoDBClient,
+  tables: readonly { name: string; definition: TableDefinition }[],
+): Promise<string[]> {
   const existing = await existingTables(client);
   const missing = tables.filter((table) => !existing.has(table.name));
   await Promise.all(missing.map((table) => client.send(new CreateTableCommand(createTableInput(table.name, table.definition)))));

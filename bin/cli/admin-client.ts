@@ -31,7 +31,8 @@ async function endpointFromStack(stack: string, region?: string): Promise<string
   const cloudFormation = new CloudFormationClient(region ? { region } : {});
   const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stack }));
   const url = Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === API_URL_OUTPUT)?.OutputValue;
-  if (!url) throw new CliError(`Stack ${stack} has no ${API_URL_OUTPUT} output. Is it the API stack? Deploy with \`npx cdk deploy --all\`.`);
+  if (!url)
+    throw new CliError(`Stack ${stack} has no ${API_URL_OUTPUT} output. Is it the API stack? Deploy with \`npx cdk deploy --all\`.`);
   return url;
 }
 
@@ -53,7 +54,9 @@ interface ProblemBody {
 
 export async function connect(options: ConnectOptions): Promise<AdminClient> {
   const onAws = options.stack !== undefined;
-  const endpoint = (onAws ? await endpointFromStack(options.stack as string, options.region) : (options.endpoint ?? DEFAULT_ENDPOINT)).replace(/\/$/, '');
+  const endpoint = (
+    onAws ? await endpointFromStack(options.stack as string, options.region) : (options.endpoint ?? DEFAULT_ENDPOINT)
+  ).replace(/\/$/, '');
   const base = new URL(endpoint);
   const signer = onAws
     ? new SignatureV4({
@@ -88,14 +91,18 @@ export async function connect(options: ConnectOptions): Promise<AdminClient> {
       try {
         response = await fetch(url, { method, headers, body: payload });
       } catch (error) {
-        throw new CliError(`Cannot reach ${endpoint} (${(error as Error).cause ?? (error as Error).message}). Is the platform running (\`npm start\`), or pass --endpoint/--stack.`);
+        throw new CliError(
+          `Cannot reach ${endpoint} (${(error as Error).cause ?? (error as Error).message}). Is the platform running (\`npm start\`), or pass --endpoint/--stack.`,
+        );
       }
       const text = await response.text();
       const parsed = text ? (JSON.parse(text) as unknown) : undefined;
       if (!response.ok) {
         const problem = (parsed ?? {}) as ProblemBody;
         const fields = problem.errors?.map((error) => `  ${error.path}: ${error.message}`).join('\n');
-        throw new CliError(`${response.status} ${problem.title ?? response.statusText}: ${problem.detail ?? text}${fields ? `\n${fields}` : ''}`);
+        throw new CliError(
+          `${response.status} ${problem.title ?? response.statusText}: ${problem.detail ?? text}${fields ? `\n${fields}` : ''}`,
+        );
       }
       return parsed as T;
     },

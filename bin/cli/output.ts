@@ -2,13 +2,23 @@
 
 export type Row = object;
 
-const cell = (value: unknown): string => (value === null || value === undefined ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+const cell = (value: unknown): string =>
+  value === null || value === undefined ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value);
 
 export function table(rows: readonly Row[], columns: readonly string[]): string {
   if (rows.length === 0) return '(none)';
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell((row as Record<string, unknown>)[column]).length)));
-  const line = (values: string[]) => values.map((value, index) => value.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
-  return [line(columns.map((column) => column.toUpperCase())), ...rows.map((row) => line(columns.map((column) => cell((row as Record<string, unknown>)[column]))))].join('\n');
+  const widths = columns.map((column) =>
+    Math.max(column.length, ...rows.map((row) => cell((row as Record<string, unknown>)[column]).length)),
+  );
+  const line = (values: string[]) =>
+    values
+      .map((value, index) => value.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns.map((column) => column.toUpperCase())),
+    ...rows.map((row) => line(columns.map((column) => cell((row as Record<string, unknown>)[column])))),
+  ].join('\n');
 }
 
 export function keyValues(row: Row): string {

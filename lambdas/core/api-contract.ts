@@ -9,10 +9,19 @@ const noControl = /^[^\p{Cc}]*$/u;
 const multiline = /^(?:[^\p{Cc}]|[\n\r\t])*$/u;
 
 const line = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).regex(noControl, 'must not contain control characters');
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(noControl, 'must not contain control characters');
 
 const text = (max: number) =>
-  z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).regex(multiline, 'must not contain control characters other than newlines and tabs');
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(multiline, 'must not contain control characters other than newlines and tabs');
 
 export const MAX_TEXT_CHARS = 60_000;
 
@@ -57,7 +66,10 @@ export const createTenantSchema = z.strictObject({
   id: tenantIdSchema,
   group: groupSchema.optional(),
   tier: z.enum(TIERS).optional(),
-  shard: z.string().regex(/^shard-[0-9]+$/, 'shard names look like shard-<n>').optional(),
+  shard: z
+    .string()
+    .regex(/^shard-[0-9]+$/, 'shard names look like shard-<n>')
+    .optional(),
 });
 export type CreateTenantInput = z.infer<typeof createTenantSchema>;
 

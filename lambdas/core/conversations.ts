@@ -2,16 +2,19 @@
 // tombstones, so downstream copies (search, shard moves) can always tell newer from older. A create carrying an
 // Idempotency-Key commits together with its key, so a retry replays the first response and never writes twice.
 import { createHash } from 'node:crypto';
-import type {
-  CommentView,
-  ConversationView,
-  CreateCommentInput,
-  CreateConversationInput,
-  Page,
-} from './api-contract.js';
+import type { CommentView, ConversationView, CreateCommentInput, CreateConversationInput, Page } from './api-contract.js';
 import type { CursorCodec } from './cursor.js';
 import { notFound, Problem } from './problem.js';
-import type { Clock, CommentRecord, ConversationRecord, ConversationStore, IdempotencyClaim, IdGenerator, OutcomeRecorder, WriteOutcome } from './ports.js';
+import type {
+  Clock,
+  CommentRecord,
+  ConversationRecord,
+  ConversationStore,
+  IdempotencyClaim,
+  IdGenerator,
+  OutcomeRecorder,
+  WriteOutcome,
+} from './ports.js';
 import type { TenantContext } from './tenancy.js';
 
 export interface ConversationServiceDeps {
@@ -106,9 +109,7 @@ export function conversationService(deps: ConversationServiceDeps) {
       };
       const view = toCommentView(record);
       const claim = claimFor(idempotencyKey, `POST /v1/conversations/${conversationId}/comments`, input, view);
-      return settle(await store.addComment(record, claim, now), view, 'Conversation', () =>
-        deps.outcomes.commentCreated(tenant.tenantId),
-      );
+      return settle(await store.addComment(record, claim, now), view, 'Conversation', () => deps.outcomes.commentCreated(tenant.tenantId));
     },
 
     async list(limit: number, cursor?: string): Promise<Page<ConversationView>> {

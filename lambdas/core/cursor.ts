@@ -22,8 +22,7 @@ const MAC_BYTES = 16;
 
 export function createCursorCodec(key: string | Buffer): CursorCodec {
   const mac = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest().subarray(0, MAC_BYTES);
-  const invalid = () =>
-    new Problem('invalid-cursor', 'The cursor is not one this API issued for this list. Start again without a cursor.');
+  const invalid = () => new Problem('invalid-cursor', 'The cursor is not one this API issued for this list. Start again without a cursor.');
   return {
     encode(tenantId, scope, position) {
       const payload = Buffer.from(JSON.stringify({ t: tenantId, s: scope, p: position } satisfies CursorPayload)).toString('base64url');

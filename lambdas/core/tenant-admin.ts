@@ -39,9 +39,13 @@ export function tenantAdmin({ store, clock, topology, defaultTier }: TenantAdmin
       });
     }
     if (shard.dedicatedTo !== undefined && shard.dedicatedTo !== input.id) {
-      throw new Problem('validation-failed', `Shard ${shard.name} is dedicated to tenant ${shard.dedicatedTo}. Pick a shared shard or omit --shard.`, {
-        errors: [{ path: 'shard', message: 'dedicated to another tenant' }],
-      });
+      throw new Problem(
+        'validation-failed',
+        `Shard ${shard.name} is dedicated to tenant ${shard.dedicatedTo}. Pick a shared shard or omit --shard.`,
+        {
+          errors: [{ path: 'shard', message: 'dedicated to another tenant' }],
+        },
+      );
     }
     return shard.name;
   }

@@ -10,8 +10,7 @@ import type { Platform } from '../platform.js';
 
 type AdminRoute = (event: APIGatewayProxyEvent, platform: Platform) => Promise<APIGatewayProxyResult>;
 
-const admin = (p: Platform) =>
-  tenantAdmin({ store: p.control, clock: p.clock, topology: p.env.shards, defaultTier: p.env.defaultTier });
+const admin = (p: Platform) => tenantAdmin({ store: p.control, clock: p.clock, topology: p.env.shards, defaultTier: p.env.defaultTier });
 
 const tenantOf = (event: APIGatewayProxyEvent) => validateInput(tenantPathSchema, event.pathParameters ?? {}, 'path').tenantId;
 

@@ -38,9 +38,7 @@ export function tenantApiHandler<B = undefined, P = undefined, Q = undefined>(
     .use(problemResponses())
     .use(tenantContext(() => platform().directory))
     .use(requestValidation(spec))
-    .handler(async (event, context) =>
-      handle({ ...context.input, tenant: context.tenant, platform: platform(), event }),
-    );
+    .handler(async (event, context) => handle({ ...context.input, tenant: context.tenant, platform: platform(), event }));
 }
 
 /** A handler for an operator route (IAM-authorised on AWS, admin token locally). */

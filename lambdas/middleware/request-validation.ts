@@ -72,7 +72,8 @@ export function requestValidation<B, P, Q>(
         path: spec.path ? validateInput(spec.path, event.pathParameters ?? {}, 'path') : (undefined as P),
         query: spec.query ? validateInput(spec.query, event.queryStringParameters ?? {}, 'query') : (undefined as Q),
         body: spec.body ? validateInput(spec.body, parseJsonBody(event, maxBytes), 'body') : (undefined as B),
-        idempotencyKey: spec.idempotent && key !== undefined ? validateInput(idempotencyKeySchema, key, 'header.Idempotency-Key') : undefined,
+        idempotencyKey:
+          spec.idempotent && key !== undefined ? validateInput(idempotencyKeySchema, key, 'header.Idempotency-Key') : undefined,
       };
     },
   };

@@ -96,7 +96,11 @@ describe('README walkthrough on `npm start`', () => {
 
   it('runs the curl walkthrough verbatim', () => {
     const script = `set -euo pipefail\n${walkthroughScript()}\necho "TOKEN=$TOKEN"\necho "CONVERSATION=$CONVERSATION"`;
-    const run = spawnSync('bash', ['-c', script], { cwd: root, env: { ...process.env, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENDPOINT: url }, encoding: 'utf8' });
+    const run = spawnSync('bash', ['-c', script], {
+      cwd: root,
+      env: { ...process.env, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENDPOINT: url },
+      encoding: 'utf8',
+    });
     expect(run.status, run.stderr).toBe(0);
     token = /TOKEN=(hr_\S+)/.exec(run.stdout)?.[1] ?? '';
     conversationId = /CONVERSATION=(\S+)/.exec(run.stdout)?.[1] ?? '';

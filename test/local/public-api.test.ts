@@ -80,10 +80,18 @@ afterAll(async () => {
 describe('public API', () => {
   it('creates, comments, lists, gets and soft-deletes a conversation', async () => {
     const conversation = await createConversation(acme);
-    const comment = await call('POST', `/v1/conversations/${conversation.id}/comments`, { token: acme, body: { body: 'On it.', author: 'bob' } });
+    const comment = await call('POST', `/v1/conversations/${conversation.id}/comments`, {
+      token: acme,
+      body: { body: 'On it.', author: 'bob' },
+    });
     expect(comment.status).toBe(201);
     const got = await call('GET', `/v1/conversations/${conversation.id}`, { token: acme });
-    expect(got.json).toMatchObject({ id: conversation.id, version: 2, commentCount: 1, comments: { items: [{ body: 'On it.' }], nextCursor: null } });
+    expect(got.json).toMatchObject({
+      id: conversation.id,
+      version: 2,
+      commentCount: 1,
+      comments: { items: [{ body: 'On it.' }], nextCursor: null },
+    });
     expect((await snapshot(acme)).map((c) => c.id)).toContain(conversation.id);
     expect((await call('DELETE', `/v1/conversations/${conversation.id}`, { token: acme })).status).toBe(204);
     expectProblem(await call('GET', `/v1/conversations/${conversation.id}`, { token: acme }), 404, 'not-found');
@@ -121,7 +129,12 @@ describe('public API', () => {
       ['empty subject', { body: { ...conversationInput, subject: '   ' } }, 400, 'validation-failed'],
       ['control characters in the subject', { body: { ...conversationInput, subject: 'a\u0000b' } }, 400, 'validation-failed'],
       ['a body over 64 KB', { body: { ...conversationInput, body: 'x'.repeat(64 * 1024) } }, 413, 'payload-too-large'],
-      ['a non-JSON content type', { raw: 'subject=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported-media-type'],
+      [
+        'a non-JSON content type',
+        { raw: 'subject=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+        415,
+        'unsupported-media-type',
+      ],
     ];
 
     it.each(badBodies)('%s', async (_name, request, status, slug) => {
@@ -143,7 +156,11 @@ describe('public API', () => {
       ['an upper-case id', '0192F0E1-0000-7000-8000-000000000000'],
     ])('refuses an id with %s', async (_name, id) => {
       expectProblem(await call('GET', `/v1/conversations/${id}`, { token: acme }), 400, 'validation-failed');
-      expectProblem(await call('POST', `/v1/conversations/${id}/comments`, { token: acme, body: { body: 'x', author: 'y' } }), 400, 'validation-failed');
+      expectProblem(
+        await call('POST', `/v1/conversations/${id}/comments`, { token: acme, body: { body: 'x', author: 'y' } }),
+        400,
+        'validation-failed',
+      );
     });
 
     it.each([
@@ -152,7 +169,11 @@ describe('public API', () => {
       ['an unknown token', 'hr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
     ])('answers 401 to %s', async (_name, token) => {
       expectProblem(await call('GET', '/v1/conversations', token === undefined ? {} : { token }), 401, 'unauthorized');
-      expectProblem(await call('POST', '/v1/conversations', { ...(token === undefined ? {} : { token }), body: conversationInput }), 401, 'unauthorized');
+      expectProblem(
+        await call('POST', '/v1/conversations', { ...(token === undefined ? {} : { token }), body: conversationInput }),
+        401,
+        'unauthorized',
+      );
     });
 
     it('stops accepting a rotated token at once and accepts the new one', async () => {
@@ -167,7 +188,11 @@ describe('public API', () => {
     it("answers 404, never 403, to another tenant's conversation, and changes nothing", async () => {
       const theirs = await createConversation(globex);
       expectProblem(await call('GET', `/v1/conversations/${theirs.id}`, { token: acme }), 404, 'not-found');
-      expectProblem(await call('POST', `/v1/conversations/${theirs.id}/comments`, { token: acme, body: { body: 'x', author: 'y' } }), 404, 'not-found');
+      expectProblem(
+        await call('POST', `/v1/conversations/${theirs.id}/comments`, { token: acme, body: { body: 'x', author: 'y' } }),
+        404,
+        'not-found',
+      );
       expectProblem(await call('DELETE', `/v1/conversations/${theirs.id}`, { token: acme }), 404, 'not-found');
       const still = await call('GET', `/v1/conversations/${theirs.id}`, { token: globex });
       expect(still.json).toMatchObject({ id: theirs.id, version: 1, commentCount: 0 });
@@ -179,7 +204,11 @@ describe('public API', () => {
       const cursor = page.json.nextCursor as string;
       expectProblem(await call('GET', `/v1/conversations?cursor=${encodeURIComponent(cursor)}`, { token: acme }), 400, 'invalid-cursor');
       const tampered = `${cursor.slice(0, 5)}${cursor[5] === 'A' ? 'B' : 'A'}${cursor.slice(6)}`;
-      expectProblem(await call('GET', `/v1/conversations?cursor=${encodeURIComponent(tampered)}`, { token: globex }), 400, 'invalid-cursor');
+      expectProblem(
+        await call('GET', `/v1/conversations?cursor=${encodeURIComponent(tampered)}`, { token: globex }),
+        400,
+        'invalid-cursor',
+      );
     });
 
     it('refuses out-of-range and unknown query parameters', async () => {
@@ -205,7 +234,11 @@ describe('public API', () => {
       const headers = { 'idempotency-key': 'order-43' };
       await call('POST', '/v1/conversations', { token: acme, body: conversationInput, headers });
       const before = await snapshot(acme);
-      expectProblem(await call('POST', '/v1/conversations', { token: acme, body: { ...conversationInput, subject: 'other' }, headers }), 422, 'idempotency-key-reused');
+      expectProblem(
+        await call('POST', '/v1/conversations', { token: acme, body: { ...conversationInput, subject: 'other' }, headers }),
+        422,
+        'idempotency-key-reused',
+      );
       expect(await snapshot(acme)).toEqual(before);
     });
 
@@ -218,7 +251,11 @@ describe('public API', () => {
     });
 
     it('refuses a malformed key', async () => {
-      expectProblem(await call('POST', '/v1/conversations', { token: acme, body: conversationInput, headers: { 'idempotency-key': 'x'.repeat(256) } }), 400, 'validation-failed');
+      expectProblem(
+        await call('POST', '/v1/conversations', { token: acme, body: conversationInput, headers: { 'idempotency-key': 'x'.repeat(256) } }),
+        400,
+        'validation-failed',
+      );
     });
   });
 

@@ -24,7 +24,9 @@ export class DynamoControlStore implements ControlStore {
   ) {}
 
   async getTenant(tenantId: TenantId): Promise<TenantProfile | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: controlKeys.tenant(tenantId), ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: controlKeys.tenant(tenantId), ConsistentRead: true }),
+    );
     return Item ? toProfile(Item) : undefined;
   }
 
@@ -100,7 +102,9 @@ export class DynamoControlStore implements ControlStore {
   }
 
   async findTokenOwner(tokenHash: string): Promise<TenantId | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: controlKeys.token(tokenHash), ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: controlKeys.token(tokenHash), ConsistentRead: true }),
+    );
     return Item?.tenantId as TenantId | undefined;
   }
 

@@ -1,9 +1,23 @@
 // Conversations on one shard table for one tenant. Every key is built by lambdas/schema.ts from the tenant id
 // this store was constructed with, so a store can only ever address its own tenant's items.
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { LISTING_BUCKETS, LISTING_INDEX, listingBucket, shardKeys } from '../../schema.js';
-import type { CommentRecord, ConversationRecord, ConversationStore, IdempotencyClaim, ListPosition, WriteOutcome } from '../../core/ports.js';
+import type {
+  CommentRecord,
+  ConversationRecord,
+  ConversationStore,
+  IdempotencyClaim,
+  ListPosition,
+  WriteOutcome,
+} from '../../core/ports.js';
 import type { TenantId } from '../../core/tenancy.js';
 import { failedConditionIndex, isConditionFailure, withConflictRetry } from './dynamo-errors.js';
 
@@ -100,7 +114,12 @@ export class DynamoConversationStore implements ConversationStore {
    * Commits the change and, when given, the idempotency claim in one transaction. A failed claim means the key
    * is taken: the stored request decides between a replay and a reuse error.
    */
-  private async commit(items: TransactItem[], claim: IdempotencyClaim | undefined, now: Date, conversationIndex = -1): Promise<WriteOutcome> {
+  private async commit(
+    items: TransactItem[],
+    claim: IdempotencyClaim | undefined,
+    now: Date,
+    conversationIndex = -1,
+  ): Promise<WriteOutcome> {
     const claimItem: TransactItem[] = claim
       ? [
           {
@@ -154,12 +173,8 @@ export class DynamoConversationStore implements ConversationStore {
   }
 
   async listConversations(limit: number, after?: ListPosition): Promise<{ items: ConversationRecord[]; next?: ListPosition }> {
-    const perBucket = await Promise.all(
-      Array.from({ length: LISTING_BUCKETS }, (_, bucket) => this.readBucket(bucket, limit + 1, after)),
-    );
-    const merged = perBucket
-      .flat()
-      .sort((a, b) => (a.gsi1sk < b.gsi1sk ? 1 : a.gsi1sk > b.gsi1sk ? -1 : 0));
+    const perBucket = await Promise.all(Array.from({ length: LISTING_BUCKETS }, (_, bucket) => this.readBucket(bucket, limit + 1, after)));
+    const merged = perBucket.flat().sort((a, b) => (a.gsi1sk < b.gsi1sk ? 1 : a.gsi1sk > b.gsi1sk ? -1 : 0));
     const page = merged.slice(0, limit);
     const last = page.at(-1);
     return {

@@ -14,8 +14,7 @@ export function isTransactionConflict(error: unknown): boolean {
   );
 }
 
-export const isConditionFailure = (error: unknown): boolean =>
-  error instanceof Error && error.name === 'ConditionalCheckFailedException';
+export const isConditionFailure = (error: unknown): boolean => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 /** Retries a transaction that lost a race on a hot item (another writer held it), with jittered backoff. */
 export async function withConflictRetry<T>(attempt: () => Promise<T>, attempts = 5): Promise<T> {

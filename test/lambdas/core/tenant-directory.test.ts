@@ -5,7 +5,11 @@ import { createTenantDirectory, rendezvousShard } from '../../../lambdas/core/te
 import type { TenantId, TenantProfile } from '../../../lambdas/core/tenancy.js';
 
 const topology = (count: number, dedicated: Record<number, string> = {}): ShardTopology =>
-  Array.from({ length: count }, (_, n) => ({ name: `shard-${n}`, table: `t-${n}`, ...(dedicated[n] ? { dedicatedTo: dedicated[n] } : {}) }));
+  Array.from({ length: count }, (_, n) => ({
+    name: `shard-${n}`,
+    table: `t-${n}`,
+    ...(dedicated[n] ? { dedicatedTo: dedicated[n] } : {}),
+  }));
 
 const tenants = Array.from({ length: 4000 }, (_, n) => `tenant-${n}`);
 

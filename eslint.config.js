@@ -1,0 +1,55 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'cdk.out/', '.headroom/', 'bench/results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', fetch: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    files: ['lambdas/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['aws-cdk-lib', 'aws-cdk-lib/*', '**/lib/**', '**/local/**'] }] },
+  },
+  {
+    // Infrastructure builds from the schema, routes and environment contract, never from runtime logic.
+    files: ['lib/**/*.ts', 'bin/app.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/lambdas/core/**', '**/lambdas/handlers/**', '**/lambdas/adapters/**', '**/lambdas/middleware/**', '**/local/**'] },
+      ],
+    },
+  },
+  {
+    // Dependencies point inward: core never touches an SDK or infrastructure code.
+    files: ['lambdas/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '@aws-sdk/*',
+            'aws-cdk-lib',
+            'aws-cdk-lib/*',
+            '**/adapters/**',
+            '**/lib/**',
+            '@aws-lambda-powertools/*',
+            '**/local/**',
+            '**/observability.js',
+            '**/platform.js',
+          ],
+        },
+      ],
+    },
+  },
+);
