@@ -1,6 +1,6 @@
 // The contract between infrastructure and runtime: lib/ sets these variables on every function, the embedded
 // platform sets the same ones for itself, and the runtime reads them in exactly one place (lambdas/platform.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ENV = {
   shards: 'HEADROOM_SHARDS',

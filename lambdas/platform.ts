@@ -2,7 +2,6 @@
 // core's ports. On AWS and in the embedded platform this is the same code; only the environment differs
 // (locally AWS_ENDPOINT_URL_DYNAMODB points the SDK at DynamoDB Local).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
 import { DynamoControlStore } from './adapters/aws/dynamo-control-store.js';
@@ -79,6 +78,8 @@ async function loadCursorKey(env: RuntimeEnvironment, override?: string): Promis
   const direct = override ?? env.cursorKey;
   if (direct) return direct;
   if (!env.cursorSecretArn) throw new Error('no cursor key: set HEADROOM_CURSOR_KEY or HEADROOM_CURSOR_SECRET_ARN');
+  // Loaded on first use: only the functions that page need the secret, and the others skip its module init.
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.cursorSecretArn }));
   if (!secret.SecretString) throw new Error(`secret ${env.cursorSecretArn} has no string value`);
   return secret.SecretString;
@@ -88,3 +89,8 @@ let shared: Platform | undefined;
 
 /** The instance-wide platform, built on first use (cold start) and reused by every invocation. */
 export const platform = (): Platform => (shared ??= createPlatform());
+
+/** Installs a platform composed elsewhere (benchmarks over in-memory stores) as the instance-wide one. */
+export const installPlatform = (composed: Platform): void => {
+  shared = composed;
+};

@@ -7,10 +7,15 @@ import { metrics } from '../lambdas/observability.js';
 
 export const METRICS_FILE = 'metrics.emf.jsonl';
 
+/** Sends every EMF document the shared Metrics instance flushes to `sink` instead of stdout. */
+export function captureMetrics(sink: (emfLine: string) => void): void {
+  // Powertools keeps its EMF writer in a private `console` field; replacing it captures EMF without patching
+  // process.stdout for the whole process.
+  (metrics as unknown as { console: { log: (line: string) => void } }).console = { log: sink };
+}
+
 export function redirectMetrics(dataDir: string): () => Promise<void> {
   const stream = createWriteStream(join(dataDir, METRICS_FILE), { flags: 'a' });
-  // Powertools keeps its EMF writer in a private `console` field; replacing it is the documented-by-source way to
-  // capture EMF without patching process.stdout for the whole process.
-  (metrics as unknown as { console: { log: (line: string) => void } }).console = { log: (line) => stream.write(`${line}\n`) };
+  captureMetrics((line) => stream.write(`${line}\n`));
   return () => new Promise((resolve) => stream.end(resolve));
 }

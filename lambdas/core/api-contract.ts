@@ -1,6 +1,6 @@
 // The public and admin API contract: one set of zod schemas shared by handlers, the embedded platform and the
 // CLI, so a request the CLI accepts is exactly a request the API accepts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { TIERS } from '../environment.js';
 import { groupSchema, tenantIdSchema } from './tenancy.js';
 
