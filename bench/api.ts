@@ -12,7 +12,6 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { v7 as uuidv7 } from 'uuid';
 import { MemoryControlStore } from '../lambdas/adapters/memory/memory-control-store.js';
 import { MemoryConversationData } from '../lambdas/adapters/memory/memory-conversation-store.js';
-import { tenantAdmin } from '../lambdas/core/tenant-admin.js';
 import type { TenantId } from '../lambdas/core/tenancy.js';
 import { createPlatform, installPlatform } from '../lambdas/platform.js';
 import { listingBucket, localTableName, shardKeys } from '../lambdas/schema.js';
@@ -27,15 +26,22 @@ async function handlerOverhead({ quick, log }: BenchmarkContext) {
   const data = new MemoryConversationData();
   const shards = [{ name: 'shard-0', table: 'memory' }];
   const clock = { now: () => new Date() };
-  await tenantAdmin({ store: control, clock, topology: shards, defaultTier: 'standard' }).create({ id: 'bench' as TenantId });
-  installPlatform(
-    createPlatform({
-      env: { shards, controlTable: 'memory', directoryCacheSeconds: 30, idempotencyTtlSeconds: 86_400, defaultTier: 'standard' },
-      control,
-      conversationStore: (tenant) => data.forTenant(tenant.tenantId),
-      cursorKey: 'bench-cursor-key-bench-cursor-key',
-    }),
-  );
+  const platform = createPlatform({
+    env: {
+      shards,
+      controlTable: 'memory',
+      directoryCacheSeconds: 30,
+      idempotencyTtlSeconds: 86_400,
+      defaultTier: 'standard',
+      usagePlans: undefined,
+    },
+    clock,
+    control,
+    conversationStore: (tenant) => data.forTenant(tenant.tenantId),
+    cursorKey: 'bench-cursor-key-bench-cursor-key',
+  });
+  await platform.tenantAdmin().create({ id: 'bench' as TenantId });
+  installPlatform(platform);
   captureMetrics(() => undefined);
   const { handler } = (await import('../lambdas/handlers/create-conversation.js')) as unknown as {
     handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;

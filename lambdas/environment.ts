@@ -10,6 +10,7 @@ export const ENV = {
   defaultTier: 'HEADROOM_DEFAULT_TIER',
   cursorSecretArn: 'HEADROOM_CURSOR_SECRET_ARN',
   cursorKey: 'HEADROOM_CURSOR_KEY',
+  usagePlans: 'HEADROOM_USAGE_PLANS',
 } as const;
 
 export const TIERS = ['free', 'standard', 'enterprise'] as const;
@@ -41,6 +42,17 @@ export const runtimeEnvironmentSchema = z.object({
   defaultTier: z.enum(TIERS).default('standard'),
   cursorSecretArn: z.string().optional(),
   cursorKey: z.string().min(16).optional(),
+  /** JSON `{ tier: usagePlanId }`, set on AWS only; without it usage keys are local values. */
+  usagePlans: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const parsed = z.record(z.enum(TIERS), z.string().min(1)).safeParse(JSON.parse(raw));
+      if (parsed.success && TIERS.every((tier) => parsed.data[tier])) return parsed.data as Record<Tier, string>;
+      ctx.addIssue({ code: 'custom', message: `${ENV.usagePlans} must map every tier to a usage plan id` });
+      return z.NEVER;
+    }),
 });
 export type RuntimeEnvironment = z.infer<typeof runtimeEnvironmentSchema>;
 

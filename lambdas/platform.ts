@@ -8,8 +8,11 @@ import { DynamoControlStore } from './adapters/aws/dynamo-control-store.js';
 import { DynamoConversationStore } from './adapters/aws/dynamo-conversation-store.js';
 import { createCursorCodec, type CursorCodec } from './core/cursor.js';
 import { conversationService, type ConversationService } from './core/conversations.js';
-import { systemClock, type Clock, type ControlStore, type ConversationStore, type IdGenerator } from './core/ports.js';
+import { systemClock, type Clock, type ControlStore, type ConversationStore, type IdGenerator, type UsageKeys } from './core/ports.js';
+import { ApiGatewayUsageKeys } from './adapters/aws/api-gateway-usage-keys.js';
+import { localUsageKeys } from './adapters/local/local-usage-keys.js';
 import { createTenantDirectory, type TenantDirectory } from './core/tenant-directory.js';
+import { tenantAdmin, type TenantAdmin } from './core/tenant-admin.js';
 import type { TenantContext } from './core/tenancy.js';
 import { heartbeatMetrics } from './observability.js';
 import { readRuntimeEnvironment, type RuntimeEnvironment } from './environment.js';
@@ -20,10 +23,12 @@ export interface Platform {
   readonly ids: IdGenerator;
   readonly control: ControlStore;
   readonly directory: TenantDirectory;
+  readonly usageKeys: UsageKeys;
   /** The conversation store of the tenant's own shard, for this request only. */
   conversationStore(tenant: TenantContext): ConversationStore;
   cursors(): Promise<CursorCodec>;
   conversations(tenant: TenantContext): Promise<ConversationService>;
+  tenantAdmin(): TenantAdmin;
 }
 
 export interface PlatformOverrides {
@@ -32,6 +37,7 @@ export interface PlatformOverrides {
   readonly control?: ControlStore;
   readonly conversationStore?: (tenant: TenantContext) => ConversationStore;
   readonly cursorKey?: string;
+  readonly usageKeys?: UsageKeys;
 }
 
 export function createPlatform(overrides: PlatformOverrides = {}): Platform {
@@ -49,6 +55,7 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
       return new DynamoConversationStore(doc, table, tenant.tenantId);
     });
 
+  const usageKeys = overrides.usageKeys ?? (env.usagePlans ? new ApiGatewayUsageKeys(env.usagePlans) : localUsageKeys);
   let cursorCodec: Promise<CursorCodec> | undefined;
   const cursors = () => (cursorCodec ??= loadCursorKey(env, overrides.cursorKey).then(createCursorCodec));
 
@@ -58,6 +65,7 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
     ids,
     control,
     directory: createTenantDirectory({ store: control, clock, ttlSeconds: env.directoryCacheSeconds }),
+    usageKeys,
     conversationStore,
     cursors,
     async conversations(tenant) {
@@ -71,6 +79,7 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
         outcomes: heartbeatMetrics,
       });
     },
+    tenantAdmin: () => tenantAdmin({ store: control, clock, topology: env.shards, defaultTier: env.defaultTier, usageKeys }),
   };
 }
 

@@ -11,7 +11,10 @@ import type {
   Context,
 } from 'aws-lambda';
 import { Problem } from '../lambdas/core/problem.js';
+import { createTokenBuckets } from '../lambdas/core/token-bucket.js';
+import type { Tier } from '../lambdas/environment.js';
 import { ROUTES, type FunctionName, type Route } from '../lambdas/routes.js';
+import type { TierLimits } from '../lib/config.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 export type AuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -22,6 +25,8 @@ export interface BridgeOptions {
   readonly adminToken: string;
   readonly handlers: Readonly<Record<FunctionName, ProxyHandler>>;
   readonly authorizer: AuthorizerHandler;
+  /** Usage-plan limits per tier, applied to each tenant's usage key as API Gateway does. */
+  readonly tiers: Readonly<Record<Tier, TierLimits>>;
   /** API Gateway's own payload ceiling; the handlers enforce the (smaller) API limits. */
   readonly maxRequestBytes?: number;
 }
@@ -109,6 +114,30 @@ const sameSecret = (given: string, expected: string): boolean => {
 export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge {
   const maxRequestBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
   const cache = new Map<string, { result: APIGatewayAuthorizerResult; expires: number }>();
+  const buckets = createTokenBuckets();
+  const quotaUsed = new Map<string, number>();
+
+  /** API Gateway's usage-plan check for one request: a problem when the tenant's key is over its limits. */
+  function usagePlanRefusal(decision: APIGatewayAuthorizerResult): Problem | undefined {
+    const key = decision.usageIdentifierKey;
+    const limits = options.tiers[decision.context?.tier as Tier];
+    if (!key || !limits)
+      return new Problem('unauthorized', 'The tenant has no usage plan key. Recreate its token with `headroom tokens rotate`.');
+    const now = Date.now();
+    const day = `${key}@${new Date(now).toISOString().slice(0, 10)}`;
+    const used = quotaUsed.get(day) ?? 0;
+    if (used >= limits.quotaPerDay)
+      return new Problem('quota-exceeded', `The daily quota of ${limits.quotaPerDay} requests is used up; it resets at 00:00 UTC.`);
+    const bucket = { rate: limits.rateLimit, burst: limits.burstLimit };
+    if (!buckets.take(key, bucket, now)) {
+      const retryAfter = Math.max(1, Math.ceil(buckets.waitSeconds(key, bucket, now)));
+      return new Problem('rate-limited', `Over ${limits.rateLimit} requests/s for this tier. Retry after ${retryAfter} s.`, {
+        retryAfterSeconds: retryAfter,
+      });
+    }
+    quotaUsed.set(day, used + 1);
+    return undefined;
+  }
 
   async function authorize(token: string | undefined, methodArn: string): Promise<APIGatewayAuthorizerResult | undefined> {
     if (!token) return undefined;
@@ -164,6 +193,11 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
       const decision = await authorize(headers.authorization, methodArn);
       const allowed = decision?.policyDocument.Statement.some((statement) => statement.Effect === 'Allow');
       if (!decision || !allowed) return unauthorized();
+      const refusal = usagePlanRefusal(decision);
+      if (refusal) {
+        const retryAfter = refusal.extensions.retryAfterSeconds;
+        return problemResult(refusal, requestId, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
+      }
       authorizer = { principalId: decision.principalId, ...decision.context };
     } else if (route.auth === 'admin') {
       const token = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];

@@ -1,10 +1,8 @@
 // On first start the embedded platform creates a `demo` tenant so the README walkthrough works at once. Its token
 // is kept in the data directory (owner-only) because the control table stores only the token's hash.
 import { hashToken } from '../lambdas/core/api-tokens.js';
-import { tenantAdmin } from '../lambdas/core/tenant-admin.js';
 import type { TenantId } from '../lambdas/core/tenancy.js';
 import { platform } from '../lambdas/platform.js';
-import type { HeadroomConfig } from '../lib/config.js';
 import { readSecret, writeSecret } from './local-secrets.js';
 
 export const DEMO_TENANT = 'demo' as TenantId;
@@ -17,15 +15,14 @@ export interface DemoTenant {
   readonly created: boolean;
 }
 
-export async function ensureDemoTenant(dataDir: string, config: HeadroomConfig): Promise<DemoTenant> {
+export async function ensureDemoTenant(dataDir: string): Promise<DemoTenant> {
   const p = platform();
   const existing = await p.control.getTenant(DEMO_TENANT);
   if (existing) {
     const token = readSecret(dataDir, DEMO_TOKEN_FILE);
     return { tenantId: DEMO_TENANT, created: false, ...(token && hashToken(token) === existing.tokenHash ? { token } : {}) };
   }
-  const admin = tenantAdmin({ store: p.control, clock: p.clock, topology: p.env.shards, defaultTier: config.defaultTier });
-  const { token } = await admin.create({ id: DEMO_TENANT });
+  const { token } = await p.tenantAdmin().create({ id: DEMO_TENANT });
   writeSecret(dataDir, DEMO_TOKEN_FILE, token);
   return { tenantId: DEMO_TENANT, token, created: true };
 }

@@ -105,9 +105,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       adminToken,
       handlers,
       authorizer,
+      tiers: config.tiers,
     });
     const port = await listen(bridge.server, options.port);
-    const demo = options.demo === false ? undefined : await ensureDemoTenant(dataDir, config);
+    const demo = options.demo === false ? undefined : await ensureDemoTenant(dataDir);
 
     return {
       url: `http://127.0.0.1:${port}`,

@@ -1,5 +1,6 @@
 // The ports core depends on. Adapters (DynamoDB, in-memory) implement them; core never sees an SDK.
 import type { CommentView, ConversationView } from './api-contract.js';
+import type { Tier } from '../environment.js';
 import type { ShardName, TenantId, TenantProfile } from './tenancy.js';
 
 export interface Clock {
@@ -64,6 +65,12 @@ export interface OutcomeRecorder {
 export interface TenantPage {
   readonly items: TenantProfile[];
   readonly next?: string;
+}
+
+/** Per-tenant API keys on the tier's usage plan: API Gateway throttles and meters each tenant by its key. */
+export interface UsageKeys {
+  /** Creates the tenant's key on its tier's plan and returns the key value. */
+  issue(tenantId: TenantId, tier: Tier): Promise<string>;
 }
 
 /** The control table's view of tenants and tokens. */

@@ -12,6 +12,8 @@ export type ProblemSlug =
   | 'invalid-cursor'
   | 'idempotency-key-reused'
   | 'conflict'
+  | 'rate-limited'
+  | 'quota-exceeded'
   | 'internal';
 
 export const PROBLEM_STATUS: Readonly<Record<ProblemSlug, number>> = {
@@ -25,6 +27,8 @@ export const PROBLEM_STATUS: Readonly<Record<ProblemSlug, number>> = {
   'invalid-cursor': 400,
   'idempotency-key-reused': 422,
   conflict: 409,
+  'rate-limited': 429,
+  'quota-exceeded': 429,
   internal: 500,
 };
 
@@ -39,6 +43,8 @@ const TITLES: Readonly<Record<ProblemSlug, string>> = {
   'invalid-cursor': 'Invalid pagination cursor',
   'idempotency-key-reused': 'Idempotency-Key reused with a different request',
   conflict: 'Conflict with the current state',
+  'rate-limited': 'Too many requests',
+  'quota-exceeded': 'Daily request quota exhausted',
   internal: 'Internal error',
 };
 

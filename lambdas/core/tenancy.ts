@@ -31,6 +31,11 @@ export interface TenantProfile {
   readonly createdAt: string;
   /** sha256 of the tenant's current API token; the token itself is never stored. */
   readonly tokenHash: string;
+  /**
+   * The value of the tenant's own API Gateway API key, which the authorizer returns as `usageIdentifierKey` so
+   * the tier's usage plan throttles and meters each tenant separately. It identifies, it does not authenticate.
+   */
+  readonly usageKey: string;
 }
 
 /** What a request knows about its caller, established once by the tenant context middleware. */

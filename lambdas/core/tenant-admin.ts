@@ -4,7 +4,7 @@ import type { CreateTenantInput, TenantView } from './api-contract.js';
 import type { Tier, ShardTopology } from '../environment.js';
 import { hashToken, newApiToken } from './api-tokens.js';
 import { Problem } from './problem.js';
-import type { Clock, ControlStore } from './ports.js';
+import type { Clock, ControlStore, UsageKeys } from './ports.js';
 import { rendezvousShard } from './tenant-directory.js';
 import type { TenantId, TenantProfile } from './tenancy.js';
 
@@ -13,6 +13,7 @@ export interface TenantAdminDeps {
   readonly clock: Clock;
   readonly topology: ShardTopology;
   readonly defaultTier: Tier;
+  readonly usageKeys: UsageKeys;
 }
 
 export const toTenantView = (profile: TenantProfile): TenantView => ({
@@ -25,10 +26,13 @@ export const toTenantView = (profile: TenantProfile): TenantView => ({
   createdAt: profile.createdAt,
 });
 
+const exists = (tenantId: string) =>
+  new Problem('conflict', `Tenant ${tenantId} already exists. Use \`headroom tokens rotate ${tenantId}\` for a new token.`);
+
 const tenantNotFound = (tenantId: string) =>
   new Problem('not-found', `Tenant ${tenantId} does not exist. List tenants with \`headroom tenants list\`.`);
 
-export function tenantAdmin({ store, clock, topology, defaultTier }: TenantAdminDeps) {
+export function tenantAdmin({ store, clock, topology, defaultTier, usageKeys }: TenantAdminDeps) {
   function chooseShard(input: CreateTenantInput): string {
     if (input.shard === undefined) return rendezvousShard(input.id, topology);
     const shard = topology.find((candidate) => candidate.name === input.shard);
@@ -53,19 +57,23 @@ export function tenantAdmin({ store, clock, topology, defaultTier }: TenantAdmin
   return {
     async create(input: CreateTenantInput): Promise<{ tenant: TenantView; token: string }> {
       const token = newApiToken();
+      const shard = chooseShard(input);
+      const tier = input.tier ?? defaultTier;
+      if (await store.getTenant(input.id)) throw exists(input.id);
+      // The key exists before the profile that names it, so no tenant is ever left without one.
+      const usageKey = await usageKeys.issue(input.id, tier);
       const profile: TenantProfile = {
         tenantId: input.id,
-        shard: chooseShard(input),
+        shard,
         epoch: 1,
         group: input.group ?? input.id,
-        tier: input.tier ?? defaultTier,
+        tier,
         status: 'active',
         createdAt: clock.now().toISOString(),
         tokenHash: hashToken(token),
+        usageKey,
       };
-      if (!(await store.createTenant(profile))) {
-        throw new Problem('conflict', `Tenant ${input.id} already exists. Use \`headroom tokens rotate ${input.id}\` for a new token.`);
-      }
+      if (!(await store.createTenant(profile))) throw exists(input.id);
       return { tenant: toTenantView(profile), token };
     },
 

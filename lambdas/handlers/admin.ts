@@ -3,14 +3,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createTenantSchema, listTenantsQuerySchema, tenantPathSchema } from '../core/api-contract.js';
 import { Problem } from '../core/problem.js';
-import { tenantAdmin } from '../core/tenant-admin.js';
 import { adminApiHandler, json } from '../middleware/api-handler.js';
 import { parseJsonBody, validateInput } from '../middleware/request-validation.js';
 import type { Platform } from '../platform.js';
 
 type AdminRoute = (event: APIGatewayProxyEvent, platform: Platform) => Promise<APIGatewayProxyResult>;
 
-const admin = (p: Platform) => tenantAdmin({ store: p.control, clock: p.clock, topology: p.env.shards, defaultTier: p.env.defaultTier });
+const admin = (p: Platform) => p.tenantAdmin();
 
 const tenantOf = (event: APIGatewayProxyEvent) => validateInput(tenantPathSchema, event.pathParameters ?? {}, 'path').tenantId;
 

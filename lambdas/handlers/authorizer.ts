@@ -18,5 +18,6 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<AP
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(event.methodArn) }],
     },
     context: { tenantId: profile.tenantId, tier: profile.tier, group: profile.group },
+    usageIdentifierKey: profile.usageKey,
   };
 };

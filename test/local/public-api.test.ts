@@ -267,11 +267,15 @@ describe('public API', () => {
       await call('POST', '/v1/conversations', { token, body: conversationInput, headers });
       await call('POST', `/v1/conversations/${conversation.id}/comments`, { token, body: { body: 'x', author: 'y' } });
       await call('POST', '/v1/conversations', { token, body: { subject: 1 } });
-      const documents = readFileSync(join(dataDir, METRICS_FILE), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, any>)
-        .filter((doc) => doc.tenantId === 'pulse');
+      // The EMF sink appends asynchronously: wait until both documents have reached the file.
+      const read = () =>
+        readFileSync(join(dataDir, METRICS_FILE), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Record<string, any>)
+          .filter((doc) => doc.tenantId === 'pulse');
+      for (let i = 0; i < 50 && read().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      const documents = read();
       const count = (name: string) => documents.reduce((sum, doc) => sum + (typeof doc[name] === 'number' ? doc[name] : 0), 0);
       expect(count('ConversationCreated')).toBe(1);
       expect(count('CommentCreated')).toBe(1);
@@ -279,6 +283,20 @@ describe('public API', () => {
         expect(doc._aws.CloudWatchMetrics[0].Namespace).toBe('Headroom');
         expect(doc._aws.CloudWatchMetrics[0].Dimensions.flat()).not.toContain('tenantId');
       }
+    });
+  });
+
+  describe('usage plans', () => {
+    it("throttles each tenant by its tier's usage plan with 429 and Retry-After, without touching others", async () => {
+      const created = await admin('POST', '/admin/tenants', { id: 'tiny', tier: 'free' });
+      const token = created.json.token as string;
+      const results = await Promise.all(Array.from({ length: 40 }, () => call('GET', '/v1/conversations?limit=1', { token })));
+      const throttled = results.filter((r) => r.status === 429);
+      expect(throttled.length).toBeGreaterThan(0);
+      expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(20);
+      expectProblem(throttled[0]!, 429, 'rate-limited');
+      expect(Number(throttled[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect((await call('GET', '/v1/conversations?limit=1', { token: acme })).status).toBe(200);
     });
   });
 

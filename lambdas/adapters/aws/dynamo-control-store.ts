@@ -15,6 +15,7 @@ const toProfile = (item: Record<string, unknown>): TenantProfile => ({
   status: item.status as TenantProfile['status'],
   createdAt: item.createdAt as string,
   tokenHash: item.tokenHash as string,
+  usageKey: item.usageKey as string,
 });
 
 export class DynamoControlStore implements ControlStore {

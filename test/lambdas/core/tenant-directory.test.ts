@@ -57,6 +57,7 @@ describe('tenant directory cache', () => {
     status: 'active',
     createdAt: '2026-01-01T00:00:00.000Z',
     tokenHash: 'h',
+    usageKey: 'u',
   });
 
   function fixture(ttlSeconds: number, maxEntries?: number) {

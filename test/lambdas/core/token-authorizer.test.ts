@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryControlStore } from '../../../lambdas/adapters/memory/memory-control-store.js';
 import { authenticate, stageWildcard } from '../../../lambdas/core/token-authorizer.js';
 import { tenantAdmin } from '../../../lambdas/core/tenant-admin.js';
+import { localUsageKeys } from '../../../lambdas/adapters/local/local-usage-keys.js';
 import { createTenantDirectory } from '../../../lambdas/core/tenant-directory.js';
 import type { TenantId } from '../../../lambdas/core/tenancy.js';
 
@@ -14,7 +15,7 @@ function fixture() {
   const store = new MemoryControlStore();
   const clock = { now: () => new Date('2026-01-01T00:00:00.000Z') };
   const directory = createTenantDirectory({ store, clock, ttlSeconds: 300 });
-  const admin = tenantAdmin({ store, clock, topology, defaultTier: 'standard' });
+  const admin = tenantAdmin({ store, clock, topology, defaultTier: 'standard', usageKeys: localUsageKeys });
   return { store, directory, admin };
 }
 
