@@ -42,7 +42,7 @@ export const runtimeEnvironmentSchema = z.object({
   defaultTier: z.enum(TIERS).default('standard'),
   cursorSecretArn: z.string().optional(),
   cursorKey: z.string().min(16).optional(),
-  /** JSON `{ tier: usagePlanId }`, set on AWS only; without it usage keys are local values. */
+  /** JSON `{ tier: usage plan name }`, set on AWS only; without it usage keys are local values. */
   usagePlans: z
     .string()
     .optional()
@@ -50,7 +50,7 @@ export const runtimeEnvironmentSchema = z.object({
       if (raw === undefined) return undefined;
       const parsed = z.record(z.enum(TIERS), z.string().min(1)).safeParse(JSON.parse(raw));
       if (parsed.success && TIERS.every((tier) => parsed.data[tier])) return parsed.data as Record<Tier, string>;
-      ctx.addIssue({ code: 'custom', message: `${ENV.usagePlans} must map every tier to a usage plan id` });
+      ctx.addIssue({ code: 'custom', message: `${ENV.usagePlans} must map every tier to a usage plan name` });
       return z.NEVER;
     }),
 });

@@ -27,7 +27,7 @@ export interface Platform {
   /** The conversation store of the tenant's own shard, for this request only. */
   conversationStore(tenant: TenantContext): ConversationStore;
   cursors(): Promise<CursorCodec>;
-  conversations(tenant: TenantContext): Promise<ConversationService>;
+  conversations(tenant: TenantContext): ConversationService;
   tenantAdmin(): TenantAdmin;
 }
 
@@ -68,13 +68,13 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
     usageKeys,
     conversationStore,
     cursors,
-    async conversations(tenant) {
+    conversations(tenant) {
       return conversationService({
         tenant,
         store: conversationStore(tenant),
         clock,
         ids,
-        cursors: await cursors(),
+        cursors,
         idempotencyTtlSeconds: env.idempotencyTtlSeconds,
         outcomes: heartbeatMetrics,
       });

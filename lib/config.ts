@@ -1,6 +1,6 @@
 // One typed configuration with defaults for the whole app, overridable from cdk.json context `headroom`.
 // Plain data only (no CDK types) so the embedded platform reads the very same defaults.
-import { z } from 'zod';
+import * as z from 'zod';
 import { TIERS } from '../lambdas/environment.js';
 
 const tierLimits = z.strictObject({
@@ -21,6 +21,10 @@ const shardSchema = z.strictObject({
   maxReadRequestUnits: z.number().int().positive().optional(),
 });
 
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
 export const configSchema = z
   .strictObject({
     shards: z.array(shardSchema).min(1),
@@ -37,11 +41,21 @@ export const configSchema = z
     }),
     runtime: z.strictObject({
       directoryCacheSeconds: z.number().int().min(0).max(300),
-      idempotencyTtlHours: z.number().int().min(1).max(24 * 7),
+      idempotencyTtlHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 7),
       memoryMb: z.number().int().min(128).max(10240),
       timeoutSeconds: z.number().int().min(1).max(29),
     }),
-    logRetentionDays: z.number().int().positive(),
+    /** CloudWatch Logs accepts only these retention periods; anything else fails at deploy time, so fail at synth. */
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      }),
   })
   .superRefine((config, ctx) => {
     const names = config.shards.map((shard) => shard.name);
@@ -54,6 +68,7 @@ export const configSchema = z
 
 export type HeadroomConfig = z.infer<typeof configSchema>;
 export type ShardConfig = HeadroomConfig['shards'][number];
+export type TierLimits = HeadroomConfig['tiers'][keyof HeadroomConfig['tiers']];
 
 export const DEFAULT_CONFIG: HeadroomConfig = {
   shards: [0, 1, 2, 3].map((n) => ({ name: `shard-${n}` })),

@@ -10,7 +10,7 @@ import type {
   APIGatewayTokenAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import { Problem } from '../lambdas/core/problem.js';
+import { Problem } from '../lambdas/problems.js';
 import { createTokenBuckets } from '../lambdas/core/token-bucket.js';
 import type { Tier } from '../lambdas/environment.js';
 import { ROUTES, type FunctionName, type Route } from '../lambdas/routes.js';

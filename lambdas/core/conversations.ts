@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { CommentView, ConversationView, CreateCommentInput, CreateConversationInput, Page } from './api-contract.js';
 import type { CursorCodec } from './cursor.js';
-import { notFound, Problem } from './problem.js';
+import { notFound, Problem } from '../problems.js';
 import type {
   Clock,
   CommentRecord,
@@ -22,7 +22,8 @@ export interface ConversationServiceDeps {
   readonly store: ConversationStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
-  readonly cursors: CursorCodec;
+  /** Loaded on first use: only listings need the signing key (on AWS it comes from Secrets Manager). */
+  readonly cursors: () => Promise<CursorCodec>;
   readonly idempotencyTtlSeconds: number;
   readonly outcomes: OutcomeRecorder;
 }
@@ -45,7 +46,7 @@ export const requestHash = (route: string, input: unknown): string =>
   createHash('sha256').update(route).update('\n').update(JSON.stringify(input)).digest('hex');
 
 export function conversationService(deps: ConversationServiceDeps) {
-  const { tenant, store, clock, ids, cursors } = deps;
+  const { tenant, store, clock, ids } = deps;
 
   const claimFor = (key: string | undefined, route: string, input: unknown, response: unknown): IdempotencyClaim | undefined =>
     key === undefined
@@ -113,6 +114,7 @@ export function conversationService(deps: ConversationServiceDeps) {
     },
 
     async list(limit: number, cursor?: string): Promise<Page<ConversationView>> {
+      const cursors = await deps.cursors();
       const after = cursor === undefined ? undefined : cursors.decode(tenant.tenantId, 'conversations', cursor);
       const page = await store.listConversations(limit, after);
       return {
@@ -123,6 +125,7 @@ export function conversationService(deps: ConversationServiceDeps) {
 
     async get(conversationId: string, limit: number, cursor?: string): Promise<ConversationWithComments> {
       const scope = `comments:${conversationId}` as const;
+      const cursors = await deps.cursors();
       const after = cursor === undefined ? undefined : cursors.decode(tenant.tenantId, scope, cursor);
       const [conversation, comments] = await Promise.all([
         store.getConversation(conversationId),

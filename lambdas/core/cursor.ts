@@ -1,7 +1,7 @@
 // Cursors are opaque to callers and bound to the tenant and listing that issued them: a tampered cursor, or one
 // issued to another tenant or for another list, is refused before it can steer a query.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Problem } from './problem.js';
+import { Problem } from '../problems.js';
 import type { TenantId } from './tenancy.js';
 
 export type CursorScope = 'conversations' | `comments:${string}` | 'tenants';

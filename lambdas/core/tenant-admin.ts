@@ -3,7 +3,7 @@
 import type { CreateTenantInput, TenantView } from './api-contract.js';
 import type { Tier, ShardTopology } from '../environment.js';
 import { hashToken, newApiToken } from './api-tokens.js';
-import { Problem } from './problem.js';
+import { Problem } from '../problems.js';
 import type { Clock, ControlStore, UsageKeys } from './ports.js';
 import { rendezvousShard } from './tenant-directory.js';
 import type { TenantId, TenantProfile } from './tenancy.js';

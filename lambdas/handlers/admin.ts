@@ -2,7 +2,7 @@
 // validates its input with the shared contract and makes one call into core.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createTenantSchema, listTenantsQuerySchema, tenantPathSchema } from '../core/api-contract.js';
-import { Problem } from '../core/problem.js';
+import { Problem } from '../problems.js';
 import { adminApiHandler, json } from '../middleware/api-handler.js';
 import { parseJsonBody, validateInput } from '../middleware/request-validation.js';
 import type { Platform } from '../platform.js';

@@ -3,7 +3,7 @@ import { conversationPathSchema } from '../core/api-contract.js';
 import { noContent, tenantApiHandler } from '../middleware/api-handler.js';
 
 export const handler = tenantApiHandler({ path: conversationPathSchema }, async ({ platform, tenant, path }) => {
-  const service = await platform.conversations(tenant);
+  const service = platform.conversations(tenant);
   await service.remove(path.id);
   return noContent();
 });

@@ -5,7 +5,7 @@ import { json, tenantApiHandler } from '../middleware/api-handler.js';
 export const handler = tenantApiHandler(
   { path: conversationPathSchema, query: getConversationQuerySchema },
   async ({ platform, tenant, path, query }) => {
-    const service = await platform.conversations(tenant);
+    const service = platform.conversations(tenant);
     return json(200, await service.get(path.id, query.limit, query.cursor));
   },
 );

@@ -3,7 +3,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../observability.js';
-import { Problem } from '../core/problem.js';
+import { Problem } from '../problems.js';
 
 export const problemResponse = (problem: Problem, instance?: string, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
   statusCode: problem.status,

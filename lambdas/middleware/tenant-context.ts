@@ -2,7 +2,7 @@
 // Nothing a caller sends (path, query, body, headers) can name a tenant.
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { Problem } from '../core/problem.js';
+import { Problem } from '../problems.js';
 import { tenantIdSchema, toTenantContext, type TenantContext } from '../core/tenancy.js';
 import { logger, metrics } from '../observability.js';
 import type { TenantDirectory } from '../core/tenant-directory.js';

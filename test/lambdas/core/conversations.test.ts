@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryConversationData } from '../../../lambdas/adapters/memory/memory-conversation-store.js';
 import { conversationService } from '../../../lambdas/core/conversations.js';
 import { createCursorCodec } from '../../../lambdas/core/cursor.js';
-import { Problem } from '../../../lambdas/core/problem.js';
+import { Problem } from '../../../lambdas/problems.js';
 import type { TenantContext, TenantId } from '../../../lambdas/core/tenancy.js';
 
 const tenant: TenantContext = { tenantId: 'acme' as TenantId, shard: 'shard-0', epoch: 1, group: 'acme', tier: 'standard' };
@@ -18,7 +18,7 @@ function fixture() {
     store: data.forTenant(tenant.tenantId),
     clock: { now: () => new Date(Date.UTC(2026, 0, 1) + tick++ * 1000) },
     ids: { next: () => `00000000-0000-7000-8000-${String(next++).padStart(12, '0')}` },
-    cursors: createCursorCodec('test-key-test-key'),
+    cursors: async () => createCursorCodec('test-key-test-key'),
     idempotencyTtlSeconds: 3600,
     outcomes: {
       conversationCreated: (id) => outcomes.push(`conversation:${id}`),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCursorCodec } from '../../../lambdas/core/cursor.js';
-import { Problem } from '../../../lambdas/core/problem.js';
+import { Problem } from '../../../lambdas/problems.js';
 import type { TenantId } from '../../../lambdas/core/tenancy.js';
 
 const acme = 'acme' as TenantId;

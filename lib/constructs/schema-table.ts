@@ -1,0 +1,55 @@
+// A DynamoDB table built from one definition in lambdas/schema.ts, so the cloud table and the DynamoDB Local
+// table can never disagree on keys or indexes. Every Headroom table holds customer data that cannot be
+// recreated, so durability (PITR, deletion protection, retain on stack delete) is not optional here.
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import type { TableDefinition } from '../../lambdas/schema.js';
+
+export interface SchemaTableProps {
+  /** Keys, global indexes, TTL attribute and whether the table streams its changes. */
+  readonly definition: TableDefinition;
+  /**
+   * On-demand ceiling for reads, protecting the account-level throughput quota.
+   * @default - no ceiling beyond the account quota
+   */
+  readonly maxReadRequestUnits?: number;
+  /**
+   * On-demand ceiling for writes, protecting the account-level throughput quota.
+   * @default - no ceiling beyond the account quota
+   */
+  readonly maxWriteRequestUnits?: number;
+}
+
+export class SchemaTable extends Table {
+  constructor(scope: Construct, id: string, props: SchemaTableProps) {
+    const { definition } = props;
+    super(scope, id, {
+      partitionKey: keyAttribute(definition, definition.partitionKey),
+      sortKey: keyAttribute(definition, definition.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      maxReadRequestUnits: props.maxReadRequestUnits,
+      maxWriteRequestUnits: props.maxWriteRequestUnits,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      timeToLiveAttribute: definition.timeToLiveAttribute,
+      // Consumers need the old image to tell a move or a tombstone from a fresh write.
+      stream: definition.stream ? StreamViewType.NEW_AND_OLD_IMAGES : undefined,
+    });
+    for (const index of definition.globalIndexes) {
+      this.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: keyAttribute(definition, index.partitionKey),
+        sortKey: keyAttribute(definition, index.sortKey),
+        projectionType: ProjectionType.ALL,
+      });
+    }
+  }
+}
+
+function keyAttribute(definition: TableDefinition, name: string): Attribute {
+  const type = definition.attributes[name];
+  if (type === undefined) throw new Error(`table definition has no type for key attribute "${name}"`);
+  return { name, type: type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
+}

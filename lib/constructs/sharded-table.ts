@@ -1,0 +1,91 @@
+// The N identically shaped shard tables that hold every tenant's conversations. A shard's construct id is its
+// name (`shard-0`), never its position, so adding or retiring a shard can never rename (and so replace)
+// another shard's table.
+import { TableGrants, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { ShardTopology } from '../../lambdas/environment.js';
+import { SHARD_TABLE } from '../../lambdas/schema.js';
+import { SchemaTable } from './schema-table.js';
+
+export interface ShardProps {
+  /** `shard-<n>`; also the construct id of the shard's table. */
+  readonly name: string;
+  /**
+   * The one tenant this shard is reserved for.
+   * @default - shared: new tenants may be placed on it
+   */
+  readonly dedicatedTo?: string;
+  /**
+   * On-demand read ceiling for this shard.
+   * @default - no ceiling beyond the account quota
+   */
+  readonly maxReadRequestUnits?: number;
+  /**
+   * On-demand write ceiling for this shard.
+   * @default - no ceiling beyond the account quota
+   */
+  readonly maxWriteRequestUnits?: number;
+}
+
+export interface ShardedTableProps {
+  readonly shards: readonly ShardProps[];
+}
+
+export interface Shard {
+  readonly name: string;
+  readonly table: Table;
+  readonly dedicatedTo?: string;
+}
+
+export class ShardedTable extends Construct {
+  readonly shards: readonly Shard[];
+
+  constructor(scope: Construct, id: string, props: ShardedTableProps) {
+    super(scope, id);
+    if (props.shards.length === 0) throw new Error('a sharded table needs at least one shard, got none');
+    this.shards = props.shards.map(({ name, dedicatedTo, maxReadRequestUnits, maxWriteRequestUnits }) => ({
+      name,
+      dedicatedTo,
+      table: new SchemaTable(this, name, { definition: SHARD_TABLE, maxReadRequestUnits, maxWriteRequestUnits }),
+    }));
+  }
+
+  /** Read every shard and query its indexes: a tenant may live on any shard. */
+  grantReadData(grantee: IGrantable): Grant {
+    return combine(this.shards.flatMap(({ table }) => [tableOnly(table).readData(grantee), grantIndexQuery(grantee, table)]));
+  }
+
+  /** Read and write every shard and query its indexes: a tenant may live on any shard. */
+  grantReadWriteData(grantee: IGrantable): Grant {
+    return combine(this.shards.flatMap(({ table }) => [tableOnly(table).readWriteData(grantee), grantIndexQuery(grantee, table)]));
+  }
+
+  /** What the runtime reads from HEADROOM_SHARDS: each shard's name, physical table and dedication. */
+  topology(): ShardTopology {
+    return this.shards.map(({ name, table, dedicatedTo }) => ({
+      name,
+      table: table.tableName,
+      ...(dedicatedTo === undefined ? {} : { dedicatedTo }),
+    }));
+  }
+}
+
+/** Table grants without CDK's `<table>/index/*`: index access is granted by name below instead. */
+function tableOnly(table: Table): TableGrants {
+  return TableGrants.fromTable(table, undefined, false);
+}
+
+/** Indexes are only ever queried, and only the ones SHARD_TABLE defines: no wildcard on the table's ARN. */
+function grantIndexQuery(grantee: IGrantable, table: Table): Grant {
+  return Grant.addToPrincipal({
+    grantee,
+    actions: ['dynamodb:Query'],
+    resourceArns: SHARD_TABLE.globalIndexes.map((index) => `${table.tableArn}/index/${index.name}`),
+  });
+}
+
+function combine(grants: readonly Grant[]): Grant {
+  const [first, ...rest] = grants as [Grant, ...Grant[]];
+  return rest.reduce((all, grant) => all.combine(grant), first);
+}

@@ -1,0 +1,405 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { Method } from 'aws-cdk-lib/aws-apigateway';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Problem } from '../../lambdas/problems.js';
+import { ENV, readRuntimeEnvironment } from '../../lambdas/environment.js';
+import { FUNCTION_NAMES, ROUTES, type FunctionName } from '../../lambdas/routes.js';
+import { LISTING_INDEX } from '../../lambdas/schema.js';
+import { ApiFunction } from '../../lib/constructs/api-function.js';
+import type { ApiStack } from '../../lib/stacks/api-stack.js';
+import type { DataStack } from '../../lib/stacks/data-stack.js';
+import { CDK_CONTEXT, testApp } from './headroom-test-app.js';
+
+type Name = FunctionName | 'authorizer';
+type Json = Record<string, any>;
+interface Statement {
+  readonly actions: readonly string[];
+  readonly resources: readonly unknown[];
+}
+
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const TENANT_FUNCTIONS = [...new Set(ROUTES.filter((r) => r.auth === 'tenant').map((r) => r.handler))];
+const idOf = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const mentions = (value: unknown, logicalId: string) => JSON.stringify(value).includes(logicalId);
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+function resourceOf(stack: Stack, construct: { node: { defaultChild?: unknown } }): Json {
+  return Template.fromStack(stack).toJSON().Resources[idOf(stack, construct)];
+}
+
+/** Every statement of the role of one function, one entry per resource. */
+function statementsOf(api: ApiStack, name: Name): Statement[] {
+  const roleId = idOf(api, api.functions[name].role);
+  const policies = Template.fromStack(api).findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: roleId }] },
+  });
+  expect(Object.keys(policies).length).toBeGreaterThan(0);
+  return Object.values(policies).flatMap((policy) =>
+    (policy.Properties.PolicyDocument.Statement as Json[]).map((statement) => ({
+      actions: asArray(statement.Action as string | string[]),
+      resources: asArray(statement.Resource),
+    })),
+  );
+}
+
+/** Whether the role may do `action` on the table itself (not one of its indexes). */
+function canOnTable(statements: Statement[], action: string, tableId: string): boolean {
+  return statements.some((s) => s.actions.includes(action) && s.resources.some((r) => mentions(r, tableId) && !mentions(r, '/index/')));
+}
+
+function canOnIndex(statements: Statement[], action: string, tableId: string, index: string): boolean {
+  return statements.some(
+    (s) => s.actions.includes(action) && s.resources.some((r) => mentions(r, tableId) && mentions(r, `/index/${index}`)),
+  );
+}
+
+const shardIds = (data: DataStack) => data.shards.shards.map((shard) => idOf(data, shard.table));
+const tableId = (data: DataStack, table: Table) => idOf(data, table);
+
+/**
+ * Turns a synthesized environment into what a function would see at run time, with each unresolved
+ * CloudFormation reference replaced by a placeholder (`REF0`, `REF1`…) and returned for inspection.
+ */
+function runtimeView(variables: Json): { env: Record<string, string>; refs: unknown[] } {
+  const refs: unknown[] = [];
+  const placeholder = (ref: unknown) => `REF${refs.push(ref) - 1}`;
+  const flatten = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const join = (value as Json)['Fn::Join'];
+    if (join) return (join[1] as unknown[]).map(flatten).join(join[0]);
+    return placeholder(value);
+  };
+  return { env: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, flatten(v)])), refs };
+}
+
+describe('ApiStack functions', () => {
+  it('builds one function per entry point, nodejs22.x on arm64 with active tracing, sized from config', () => {
+    const { api } = testApp({ runtime: { memoryMb: 1024, timeoutSeconds: 15 } });
+    Template.fromStack(api).resourceCountIs('AWS::Lambda::Function', FUNCTION_NAMES.length);
+    for (const name of FUNCTION_NAMES) {
+      const fn = resourceOf(api, api.functions[name].lambda).Properties;
+      expect(fn).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        MemorySize: 1024,
+        Timeout: 15,
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: { Ref: idOf(api, api.functions[name].logGroup) } },
+      });
+    }
+  });
+
+  it('keeps function and access logs for the configured retention', () => {
+    const { api } = testApp({ logRetentionDays: 90 });
+    const groups = Object.values(Template.fromStack(api).findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(FUNCTION_NAMES.length + 1);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(90);
+  });
+
+  it('gives function roles no managed policies: every permission comes from a grant', () => {
+    const { api } = testApp();
+    for (const name of FUNCTION_NAMES) {
+      expect(resourceOf(api, api.functions[name].role).Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it("sets an environment that the runtime's own reader accepts, pointing at this app's tables", () => {
+    const { api, data, config } = testApp({
+      shards: [{ name: 'shard-0' }, { name: 'shard-1', dedicatedTo: 'acme' }],
+      runtime: { directoryCacheSeconds: 45, idempotencyTtlHours: 48 },
+      defaultTier: 'free',
+    });
+    for (const name of FUNCTION_NAMES) {
+      const { env, refs } = runtimeView(resourceOf(api, api.functions[name].lambda).Properties.Environment.Variables);
+      const runtime = readRuntimeEnvironment(env);
+      expect(runtime.shards.map(({ name, dedicatedTo }) => ({ name, dedicatedTo }))).toEqual([
+        { name: 'shard-0', dedicatedTo: undefined },
+        { name: 'shard-1', dedicatedTo: 'acme' },
+      ]);
+      runtime.shards.forEach((shard, n) => {
+        const ref = refs[Number(shard.table.replace('REF', ''))];
+        expect(mentions(ref, shardIds(data)[n]!)).toBe(true);
+      });
+      expect(mentions(refs[Number(runtime.controlTable.replace('REF', ''))], tableId(data, data.controlTable))).toBe(true);
+      expect(runtime.directoryCacheSeconds).toBe(45);
+      expect(runtime.idempotencyTtlSeconds).toBe(48 * 3600);
+      expect(runtime.defaultTier).toBe(config.defaultTier);
+      expect(env).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'headroom', POWERTOOLS_METRICS_NAMESPACE: 'Headroom' });
+    }
+  });
+
+  it('hands the cursor secret (ARN and read access) only to the functions that sign cursors', () => {
+    const { api } = testApp();
+    const secretId = idOf(api, api.cursorSecret);
+    const signers: Name[] = ['list-conversations', 'get-conversation', 'admin'];
+    for (const name of FUNCTION_NAMES) {
+      const variables = resourceOf(api, api.functions[name].lambda).Properties.Environment.Variables;
+      const canRead = statementsOf(api, name).some(
+        (s) => s.actions.includes('secretsmanager:GetSecretValue') && mentions(s.resources, secretId),
+      );
+      expect({ name, env: variables[ENV.cursorSecretArn], canRead }).toEqual(
+        signers.includes(name) ? { name, env: { Ref: secretId }, canRead: true } : { name, env: undefined, canRead: false },
+      );
+    }
+  });
+
+  it('gives only admin the tier usage plans, and lets it add tenant API keys to exactly those plans', () => {
+    const { api } = testApp();
+    const template = Template.fromStack(api);
+    for (const name of FUNCTION_NAMES) {
+      const variables = resourceOf(api, api.functions[name].lambda).Properties.Environment.Variables;
+      const apiGateway = statementsOf(api, name).filter((s) => s.actions.some((a) => a.startsWith('apigateway:')));
+      if (name !== 'admin') {
+        expect({ name, env: variables[ENV.usagePlans], apiGateway }).toEqual({ name, env: undefined, apiGateway: [] });
+        continue;
+      }
+      const usagePlans = readRuntimeEnvironment(runtimeView(variables).env).usagePlans!;
+      const posts = apiGateway.filter((s) => s.actions.includes('apigateway:POST')).flatMap((s) => s.resources);
+      expect(posts.some((r) => JSON.stringify(r).endsWith(':/apikeys"]]}'))).toBe(true);
+      for (const [tier, plan] of Object.entries(api.gateway.usagePlans)) {
+        expect(template.toJSON().Resources[idOf(api, plan)].Properties.UsagePlanName).toBe(usagePlans[tier as keyof typeof usagePlans]);
+        expect(posts.some((r) => mentions(r, idOf(api, plan)) && mentions(r, '/keys'))).toBe(true);
+      }
+      expect(posts).toHaveLength(1 + Object.keys(api.gateway.usagePlans).length);
+      expect(
+        apiGateway.some((s) => s.actions.includes('apigateway:GET') && JSON.stringify(s.resources).endsWith(':/usageplans"]]}]')),
+      ).toBe(true);
+    }
+  });
+
+  it('generates a cursor signing key of at least 32 characters', () => {
+    const { api } = testApp();
+    const generated = resourceOf(api, api.cursorSecret).Properties.GenerateSecretString;
+    expect(generated.PasswordLength).toBeGreaterThanOrEqual(32);
+  });
+});
+
+describe('ApiStack grants', () => {
+  const { api, data } = testApp();
+  const shards = shardIds(data);
+  const control = tableId(data, data.controlTable);
+
+  it('lets list-conversations read every shard and query its listing index, but write nothing', () => {
+    const statements = statementsOf(api, 'list-conversations');
+    for (const shard of shards) {
+      expect(canOnTable(statements, 'dynamodb:GetItem', shard)).toBe(true);
+      expect(canOnIndex(statements, 'dynamodb:Query', shard, LISTING_INDEX)).toBe(true);
+    }
+    for (const action of WRITE_ACTIONS) expect(statements.some((s) => s.actions.includes(action))).toBe(false);
+  });
+
+  it('lets writing functions write every shard (a tenant may live on any shard)', () => {
+    for (const name of ['create-conversation', 'create-comment', 'delete-conversation'] as const) {
+      const statements = statementsOf(api, name);
+      for (const shard of shards) expect(canOnTable(statements, 'dynamodb:PutItem', shard)).toBe(true);
+    }
+  });
+
+  it('lets tenant functions read the tenant directory but never change it', () => {
+    for (const name of TENANT_FUNCTIONS) {
+      const statements = statementsOf(api, name);
+      expect(canOnTable(statements, 'dynamodb:GetItem', control)).toBe(true);
+      for (const action of WRITE_ACTIONS) expect(canOnTable(statements, action, control)).toBe(false);
+    }
+  });
+
+  it('gives admin the control table and no access to any shard table', () => {
+    const statements = statementsOf(api, 'admin');
+    expect(canOnTable(statements, 'dynamodb:PutItem', control)).toBe(true);
+    for (const shard of shards) expect(statements.some((s) => mentions(s.resources, shard))).toBe(false);
+  });
+
+  it('lets the authorizer only read the control table', () => {
+    const statements = statementsOf(api, 'authorizer');
+    const dynamo = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.length).toBeGreaterThan(0);
+    for (const statement of dynamo) {
+      expect(statement.resources.every((r) => mentions(r, control))).toBe(true);
+      for (const action of WRITE_ACTIONS) expect(statement.actions).not.toContain(action);
+    }
+    expect(statements.some((s) => s.actions.some((a) => a.startsWith('secretsmanager:')))).toBe(false);
+  });
+
+  it('gives healthz no data access at all', () => {
+    const statements = statementsOf(api, 'healthz');
+    expect(statements.some((s) => s.actions.some((a) => /^(dynamodb|secretsmanager):/.test(a)))).toBe(false);
+  });
+
+  it('never grants a wildcard over table indexes', () => {
+    const policies = Template.fromStack(api).findResources('AWS::IAM::Policy');
+    expect(JSON.stringify(policies)).not.toContain('/index/*');
+  });
+});
+
+describe('ApiStack REST API', () => {
+  it('uses a token authorizer on the Authorization header, cached for the configured time', () => {
+    for (const seconds of [0, 60, 300]) {
+      const { api } = testApp({ api: { authorizerCacheSeconds: seconds } });
+      Template.fromStack(api).hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'TOKEN',
+        IdentitySource: 'method.request.header.Authorization',
+        AuthorizerResultTtlInSeconds: seconds,
+      });
+      const uri = resourceOf(api, api.gateway.authorizer).Properties.AuthorizerUri;
+      expect(mentions(uri, idOf(api, api.functions.authorizer.lambda))).toBe(true);
+    }
+  });
+
+  it('meters tenants by the API key their authorizer context names', () => {
+    const { api } = testApp();
+    Template.fromStack(api).hasResourceProperties('AWS::ApiGateway::RestApi', {
+      ApiKeySourceType: 'AUTHORIZER',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+  });
+
+  it('builds one usage plan per tier with its throttle and daily quota, bound to the stage', () => {
+    const { api, config } = testApp({ tiers: { free: { rateLimit: 3, burstLimit: 6, quotaPerDay: 1000 } } });
+    const template = Template.fromStack(api);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', Object.keys(config.tiers).length);
+    const stageId = idOf(api, api.gateway.restApi.deploymentStage);
+    for (const [tier, limits] of Object.entries(config.tiers)) {
+      template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+        UsagePlanName: `${api.stackName}-${tier}`,
+        Throttle: { RateLimit: limits.rateLimit, BurstLimit: limits.burstLimit },
+        Quota: { Limit: limits.quotaPerDay, Period: 'DAY' },
+        ApiStages: [{ ApiId: { Ref: idOf(api, api.gateway.restApi) }, Stage: { Ref: stageId } }],
+      });
+    }
+    expect(config.tiers.free).toEqual({ rateLimit: 3, burstLimit: 6, quotaPerDay: 1000 });
+  });
+
+  it('throttles, traces, meters and access-logs the stage as JSON that names the tenant', () => {
+    const { api } = testApp({ api: { stageName: 'prod', throttleRateLimit: 700, throttleBurstLimit: 1400 } });
+    const stage = resourceOf(api, api.gateway.restApi.deploymentStage).Properties;
+    expect(stage).toMatchObject({
+      StageName: 'prod',
+      TracingEnabled: true,
+      MethodSettings: [
+        {
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 700,
+          ThrottlingBurstLimit: 1400,
+          MetricsEnabled: true,
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+        },
+      ],
+    });
+    expect(mentions(stage.AccessLogSetting.DestinationArn, idOf(api, api.gateway.accessLogs))).toBe(true);
+    const format = JSON.parse(stage.AccessLogSetting.Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      tenantId: '$context.authorizer.tenantId',
+      status: '$context.status',
+      resourcePath: '$context.resourcePath',
+    });
+  });
+
+  it.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    'wires %s to its function with the authorisation the route table names',
+    (_label, route) => {
+      const { api } = testApp();
+      const method = api.gateway.restApi.root.resourceForPath(route.path).node.tryFindChild(route.method) as Method;
+      expect(method).toBeDefined();
+      const props = resourceOf(api, method).Properties;
+      expect(props.HttpMethod).toBe(route.method);
+      expect(props.Integration.Type).toBe('AWS_PROXY');
+      expect(mentions(props.Integration.Uri, idOf(api, api.functions[route.handler].lambda))).toBe(true);
+      const expected = {
+        tenant: { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: idOf(api, api.gateway.authorizer) }, ApiKeyRequired: true },
+        admin: { AuthorizationType: 'AWS_IAM', AuthorizerId: undefined, ApiKeyRequired: false },
+        none: { AuthorizationType: 'NONE', AuthorizerId: undefined, ApiKeyRequired: false },
+      }[route.auth];
+      expect({
+        AuthorizationType: props.AuthorizationType,
+        AuthorizerId: props.AuthorizerId,
+        ApiKeyRequired: props.ApiKeyRequired ?? false,
+      }).toEqual(expected);
+    },
+  );
+
+  it('turns away tenant POST bodies that are not a JSON object before they reach a function', () => {
+    const { api } = testApp();
+    const template = Template.fromStack(api);
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    for (const route of ROUTES.filter((r) => r.auth === 'tenant' && r.method === 'POST')) {
+      const method = api.gateway.restApi.root.resourceForPath(route.path).node.tryFindChild('POST') as Method;
+      const props = resourceOf(api, method).Properties;
+      expect(props.RequestValidatorId).toBeDefined();
+      expect(Object.keys(props.RequestModels)).toEqual(['application/json']);
+    }
+  });
+
+  it.each([
+    ['BAD_REQUEST_BODY', 'validation-failed'],
+    ['UNAUTHORIZED', 'unauthorized'],
+    ['THROTTLED', 'rate-limited'],
+    ['QUOTA_EXCEEDED', 'quota-exceeded'],
+  ] as const)('answers %s itself with the same problem+json the functions send (%s)', (responseType, slug) => {
+    const { api } = testApp();
+    const expected = new Problem(slug, 'any').toDocument();
+    const responses = Object.values(
+      Template.fromStack(api).findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: responseType } }),
+    );
+    expect(responses).toHaveLength(1);
+    const { StatusCode, ResponseParameters, ResponseTemplates } = responses[0]!.Properties;
+    expect(StatusCode).toBe(String(expected.status));
+    expect(ResponseParameters).toEqual({ 'gatewayresponse.header.Content-Type': "'application/problem+json'" });
+    const body = JSON.parse(ResponseTemplates['application/json']);
+    expect(body).toMatchObject({ type: expected.type, title: expected.title, status: expected.status });
+    expect(body.detail).toMatch(/\w+/);
+  });
+
+  it('publishes the API base URL as the ApiUrl output, without a CloudFormation export', () => {
+    const { api } = testApp();
+    const outputs = Template.fromStack(api).findOutputs('ApiUrl');
+    expect(outputs.ApiUrl).toBeDefined();
+    expect(outputs.ApiUrl!.Export).toBeUndefined();
+    expect(mentions(outputs.ApiUrl!.Value, idOf(api, api.gateway.restApi))).toBe(true);
+  });
+});
+
+describe('ApiFunction bundling', () => {
+  const dockerBefore = process.env.CDK_DOCKER;
+  afterEach(() => {
+    if (dockerBefore === undefined) delete process.env.CDK_DOCKER;
+    else process.env.CDK_DOCKER = dockerBefore;
+  });
+
+  it('bundles a handler with the local esbuild (no Docker) into an ESM module that loads', async () => {
+    // Any attempt to fall back to Docker bundling would now fail the synth.
+    process.env.CDK_DOCKER = '/nonexistent/docker';
+    const app = new App({ context: CDK_CONTEXT });
+    const stack = new Stack(app, 'Bundled');
+    const fn = new ApiFunction(stack, 'list-conversations', {
+      handler: 'list-conversations',
+      environment: {},
+      memorySize: 128,
+      timeout: Duration.seconds(3),
+      logRetention: RetentionDays.ONE_DAY,
+    });
+    const assembly = app.synth();
+    const key: string = resourceOf(stack, fn.lambda).Properties.Code.S3Key;
+    const dir = join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
+
+    const bundle = join(dir, 'index.mjs');
+    expect(existsSync(bundle)).toBe(true);
+    expect(existsSync(`${bundle}.map`)).toBe(true);
+    expect(readFileSync(bundle, 'utf8')).toMatch(/^import \{ createRequire as __createRequire \} from 'node:module';/);
+    const module = await import(pathToFileURL(bundle).href);
+    expect(typeof module.handler).toBe('function');
+  });
+});
