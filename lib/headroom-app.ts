@@ -3,9 +3,7 @@ import type { App } from 'aws-cdk-lib';
 import type { HeadroomConfig } from './config.js';
 import { ApiStack } from './stacks/api-stack.js';
 import { DataStack } from './stacks/data-stack.js';
-
-/** Stack names are a contract: the CLI reads outputs by stack name, and renaming a stack recreates it. */
-export const STACK_NAMES = { data: 'HeadroomData', api: 'HeadroomApi' } as const;
+import { STACK_NAMES } from './stack-names.js';
 
 export interface HeadroomStacks {
   readonly data: DataStack;

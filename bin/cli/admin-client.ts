@@ -2,15 +2,11 @@
 // it signs each call with SigV4 using the caller's own credentials (the admin routes are IAM-authorised).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
+import { API_URL_OUTPUT } from '../../lib/stack-names.js';
 
 /** The local platform, unless HEADROOM_ENDPOINT (or PORT, as `npm start` reads it) says otherwise. */
 export const DEFAULT_ENDPOINT = process.env.HEADROOM_ENDPOINT ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
-export const API_URL_OUTPUT = 'ApiUrl';
 
 export class CliError extends Error {}
 
@@ -28,6 +24,7 @@ export interface ConnectOptions {
 }
 
 async function endpointFromStack(stack: string, region?: string): Promise<string> {
+  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const cloudFormation = new CloudFormationClient(region ? { region } : {});
   const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stack }));
   const url = Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === API_URL_OUTPUT)?.OutputValue;
@@ -52,6 +49,16 @@ interface ProblemBody {
   readonly errors?: readonly { path: string; message: string }[];
 }
 
+// AWS modules load only for --stack, so local commands start fast.
+async function sigV4Signer(region: string): Promise<SignatureV4> {
+  const [{ Sha256 }, { fromNodeProviderChain }, { SignatureV4: Signer }] = await Promise.all([
+    import('@aws-crypto/sha256-js'),
+    import('@aws-sdk/credential-providers'),
+    import('@smithy/signature-v4'),
+  ]);
+  return new Signer({ service: 'execute-api', region, credentials: fromNodeProviderChain(), sha256: Sha256 });
+}
+
 export async function connect(options: ConnectOptions): Promise<AdminClient> {
   const onAws = options.stack !== undefined;
   const endpoint = (
@@ -59,12 +66,7 @@ export async function connect(options: ConnectOptions): Promise<AdminClient> {
   ).replace(/\/$/, '');
   const base = new URL(endpoint);
   const signer = onAws
-    ? new SignatureV4({
-        service: 'execute-api',
-        region: options.region ?? process.env.AWS_REGION ?? base.hostname.split('.')[2] ?? 'us-east-1',
-        credentials: fromNodeProviderChain(),
-        sha256: Sha256,
-      })
+    ? await sigV4Signer(options.region ?? process.env.AWS_REGION ?? base.hostname.split('.')[2] ?? 'us-east-1')
     : undefined;
   const adminToken = onAws ? undefined : localAdminToken(options);
 
@@ -80,6 +82,7 @@ export async function connect(options: ConnectOptions): Promise<AdminClient> {
       };
       if (signer) {
         const query = Object.fromEntries(url.searchParams);
+        const { HttpRequest } = await import('@smithy/protocol-http');
         const signed = await signer.sign(
           new HttpRequest({ method, protocol: url.protocol, hostname: url.hostname, path: url.pathname, query, headers, body: payload }),
         );

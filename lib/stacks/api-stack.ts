@@ -8,12 +8,10 @@ import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/environment.js';
 import { FUNCTION_NAMES, ROUTES, type FunctionName, type Route } from '../../lambdas/routes.js';
 import type { HeadroomConfig } from '../config.js';
+import { API_URL_OUTPUT } from '../stack-names.js';
 import { ApiFunction } from '../constructs/api-function.js';
 import { GatewayApi } from '../constructs/gateway-api.js';
 import type { ShardedTable } from '../constructs/sharded-table.js';
-
-/** The stack output holding the API's base URL; the CLI finds the endpoint with DescribeStacks. */
-export const API_URL_OUTPUT = 'ApiUrl';
 
 /** Functions that issue or verify pagination cursors (conversations, comments, tenants), and so read the key. */
 const CURSOR_SIGNERS: readonly FunctionName[] = ['list-conversations', 'get-conversation', 'admin'];
