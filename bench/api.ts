@@ -94,7 +94,7 @@ async function writePathRatio({ quick, log }: BenchmarkContext) {
         headers: { authorization: `Bearer ${platform.adminToken}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       }).then((r) => r.json())) as { token: string; tenant: { shard: string } };
-    const { token, tenant } = await admin('/admin/tenants', { id: 'bench' });
+    const { token, tenant } = await admin('/admin/tenants', { id: 'bench', tier: 'enterprise' });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const conversations: string[] = [];
     for (let i = 0; i < 64; i++) {
