@@ -12,6 +12,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { v7 as uuidv7 } from 'uuid';
 import { MemoryControlStore } from '../lambdas/adapters/memory/memory-control-store.js';
 import { MemoryConversationData } from '../lambdas/adapters/memory/memory-conversation-store.js';
+import { MemoryFlagStore } from '../lambdas/adapters/memory/memory-flag-store.js';
 import type { TenantId } from '../lambdas/core/tenancy.js';
 import { createPlatform, installPlatform } from '../lambdas/platform.js';
 import { listingBucket, localTableName, shardKeys } from '../lambdas/schema.js';
@@ -34,9 +35,11 @@ async function handlerOverhead({ quick, log }: BenchmarkContext) {
       idempotencyTtlSeconds: 86_400,
       defaultTier: 'standard',
       usagePlans: undefined,
+      flagCacheSeconds: 15,
     },
     clock,
     control,
+    flagStore: new MemoryFlagStore(),
     conversationStore: (tenant) => data.forTenant(tenant.tenantId),
     cursorKey: 'bench-cursor-key-bench-cursor-key',
   });

@@ -2,8 +2,11 @@
 // `npx headroom …`: the operator CLI. It speaks only to the admin API, so the local platform and a deployed stack
 // are driven the same way. Arguments are validated with the same schemas the API uses before anything is sent.
 import { Command, Option } from 'commander';
-import type { z } from 'zod';
-import { createTenantSchema, tenantPathSchema, type TenantView } from '../lambdas/core/api-contract.js';
+import { readFileSync } from 'node:fs';
+import * as z from 'zod';
+import { createTenantSchema, flagPathSchema, tenantPathSchema, type TenantView } from '../lambdas/core/api-contract.js';
+import type { FlagSummary } from '../lambdas/core/flag-admin.js';
+import { tenantListSchema } from '../lambdas/core/flag-definitions.js';
 import { TIERS } from '../lambdas/environment.js';
 import { CliError, connect, DEFAULT_ENDPOINT, type AdminClient } from './cli/admin-client.js';
 import { emit, keyValues, table } from './cli/output.js';
@@ -21,6 +24,9 @@ function parseArgs<T>(schema: z.ZodType<T>, value: unknown): T {
   const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || 'value'}: ${issue.message}`).join('\n');
   throw new CliError(`Invalid arguments:\n${problems}\nSee --help for the expected form.`);
 }
+
+const versionSchema = z.coerce.number().int('must be a whole number').min(0);
+const percentSchema = z.coerce.number().min(0, 'must be from 0 to 100').max(100, 'must be from 0 to 100');
 
 const TENANT_COLUMNS = ['id', 'shard', 'tier', 'group', 'status', 'epoch', 'createdAt'];
 
@@ -122,6 +128,157 @@ program
           '\n',
         ),
       );
+    }),
+  );
+
+const flags = program.command('flags').description('feature flags: targeting, rollouts, kill switch, audit');
+const flagKey = (key: string) => parseArgs(flagPathSchema, { flagKey: key }).flagKey;
+const tenantList = (raw: string) =>
+  parseArgs(
+    tenantListSchema,
+    raw
+      .split(',')
+      .map((tenant) => tenant.trim())
+      .filter(Boolean),
+  );
+const FLAG_COLUMNS = ['key', 'type', 'state', 'defaultVariant', 'killed', 'pinned', 'rolloutPercent', 'version', 'updatedBy'];
+const printFlag = (options: GlobalOptions, flag: FlagSummary) => emit(options.json === true, flag, () => keyValues(flag));
+
+flags
+  .command('list')
+  .description('every flag with its state, pins and rollout')
+  .action(
+    action(async (client, options) => {
+      const { items } = await client.request<{ items: FlagSummary[] }>('GET', '/admin/flags');
+      emit(options.json === true, items, () => table(items, FLAG_COLUMNS));
+    }),
+  );
+
+flags
+  .command('get')
+  .description('one flag: its flagd definition, pins, rollout and version')
+  .argument('<key>', 'flag key')
+  .action(
+    action(async (client, options, key: string) => {
+      const record = await client.request<Record<string, unknown>>('GET', `/admin/flags/${flagKey(key)}`);
+      emit(options.json === true, record, () => JSON.stringify(record, null, 2));
+    }),
+  );
+
+flags
+  .command('set')
+  .description('create or replace a flag from a flagd flag definition file (validated; nothing stored if invalid)')
+  .argument('<key>', 'flag key, e.g. search.read-generation')
+  .requiredOption('--file <path>', 'JSON file with one flagd flag: { state, variants, defaultVariant, targeting? }')
+  .option('--if-version <n>', 'only if the flag is still at this version (0: only if it does not exist)')
+  .option('--reason <text>', 'why, for the audit trail')
+  .action(
+    action(async (client, options, key: string, flags: { file: string; ifVersion?: string; reason?: string }) => {
+      let definition: unknown;
+      try {
+        definition = JSON.parse(readFileSync(flags.file, 'utf8'));
+      } catch (error) {
+        throw new CliError(`Cannot read ${flags.file} as JSON: ${(error as Error).message}`);
+      }
+      const expectedVersion = flags.ifVersion === undefined ? undefined : parseArgs(versionSchema, flags.ifVersion);
+      const summary = await client.request<FlagSummary>('PUT', `/admin/flags/${flagKey(key)}`, {
+        definition,
+        expectedVersion,
+        reason: flags.reason,
+      });
+      printFlag(options, summary);
+    }),
+  );
+
+for (const [name, description] of [
+  ['enable', 'turn a flag on: state ENABLED, and lift a kill'],
+  ['disable', 'turn a flag off the flagd way: state DISABLED, so code falls back to its defaults'],
+] as const) {
+  flags
+    .command(name)
+    .description(description)
+    .argument('<key>', 'flag key')
+    .option('--reason <text>', 'why, for the audit trail')
+    .action(
+      action(async (client, options, key: string, flags: { reason?: string }) => {
+        printFlag(options, await client.request<FlagSummary>('POST', `/admin/flags/${flagKey(key)}/${name}`, { reason: flags.reason }));
+      }),
+    );
+}
+
+flags
+  .command('kill')
+  .description('kill switch: the "off" variant for every tenant, whatever the targeting, until `flags enable`')
+  .argument('<key>', 'flag key')
+  .requiredOption('--reason <text>', 'why, for the audit trail and on-call')
+  .action(
+    action(async (client, options, key: string, flags: { reason: string }) => {
+      printFlag(options, await client.request<FlagSummary>('POST', `/admin/flags/${flagKey(key)}/kill`, { reason: flags.reason }));
+    }),
+  );
+
+for (const [name, description] of [
+  ['allow', 'pin tenants to the "on" variant (or --variant)'],
+  ['deny', 'pin tenants to the "off" variant'],
+  ['unpin', 'remove tenants from allow and deny lists'],
+] as const) {
+  const command = flags
+    .command(name)
+    .description(description)
+    .argument('<key>', 'flag key')
+    .requiredOption('--tenants <ids>', 'comma-separated tenant ids')
+    .option('--reason <text>', 'why, for the audit trail');
+  if (name === 'allow') command.option('--variant <name>', 'variant to grant (required for non-boolean flags)');
+  command.action(
+    action(async (client, options, key: string, flags: { tenants: string; variant?: string; reason?: string }) => {
+      const body = { tenants: tenantList(flags.tenants), variant: flags.variant, reason: flags.reason };
+      printFlag(options, await client.request<FlagSummary>('POST', `/admin/flags/${flagKey(key)}/${name}`, body));
+    }),
+  );
+}
+
+flags
+  .command('rollout')
+  .description('serve the "on" variant (or --variant) to a sticky percentage of the remaining tenants')
+  .argument('<key>', 'flag key')
+  .requiredOption('--percent <n>', 'percentage of tenants, 0-100; raising it keeps everyone already in')
+  .option('--variant <name>', 'variant to roll out (required for non-boolean flags)')
+  .option('--reason <text>', 'why, for the audit trail')
+  .action(
+    action(async (client, options, key: string, flags: { percent: string; variant?: string; reason?: string }) => {
+      const percent = parseArgs(percentSchema, flags.percent);
+      const body = { percent, variant: flags.variant, reason: flags.reason };
+      printFlag(options, await client.request<FlagSummary>('POST', `/admin/flags/${flagKey(key)}/rollout`, body));
+    }),
+  );
+
+flags
+  .command('history')
+  .description('the audit trail of a flag: who changed what, when and why (newest first)')
+  .argument('<key>', 'flag key')
+  .option('--limit <n>', 'entries (1-100)', '20')
+  .action(
+    action(async (client, options, key: string, flags: { limit: string }) => {
+      const { items } = await client.request<{
+        items: { version: number; at: string; principal: string; action: string; reason?: string }[];
+      }>('GET', `/admin/flags/${flagKey(key)}/history?${new URLSearchParams({ limit: flags.limit })}`);
+      emit(options.json === true, items, () => table(items, ['version', 'at', 'principal', 'action', 'reason']));
+    }),
+  );
+
+flags
+  .command('evaluate')
+  .description('what a tenant gets from a flag right now (value, variant, reason), read fresh from the store')
+  .argument('<key>', 'flag key')
+  .requiredOption('--tenant <id>', 'tenant id')
+  .action(
+    action(async (client, options, key: string, flags: { tenant: string }) => {
+      const { tenantId } = parseArgs(tenantPathSchema, { tenantId: flags.tenant });
+      const result = await client.request<Record<string, unknown>>(
+        'GET',
+        `/admin/flags/${flagKey(key)}/evaluate?${new URLSearchParams({ tenant: tenantId })}`,
+      );
+      emit(options.json === true, result, () => keyValues(result));
     }),
   );
 

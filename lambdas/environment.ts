@@ -11,6 +11,7 @@ export const ENV = {
   cursorSecretArn: 'HEADROOM_CURSOR_SECRET_ARN',
   cursorKey: 'HEADROOM_CURSOR_KEY',
   usagePlans: 'HEADROOM_USAGE_PLANS',
+  flagCacheSeconds: 'HEADROOM_FLAG_CACHE_SECONDS',
 } as const;
 
 export const TIERS = ['free', 'standard', 'enterprise'] as const;
@@ -40,6 +41,8 @@ export const runtimeEnvironmentSchema = z.object({
   directoryCacheSeconds: z.coerce.number().int().min(0).max(300).default(30),
   idempotencyTtlSeconds: z.coerce.number().int().min(60).default(86_400),
   defaultTier: z.enum(TIERS).default('standard'),
+  /** How long an instance serves its copy of the flags before reloading (≤ 30 s keeps propagation < 60 s). */
+  flagCacheSeconds: z.coerce.number().int().min(1).max(30).default(15),
   cursorSecretArn: z.string().optional(),
   cursorKey: z.string().min(16).optional(),
   /** JSON `{ tier: usage plan name }`, set on AWS only; without it usage keys are local values. */

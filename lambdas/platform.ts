@@ -3,19 +3,33 @@
 // (locally AWS_ENDPOINT_URL_DYNAMODB points the SDK at DynamoDB Local).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AsyncLocalStorageTransactionContextPropagator, OpenFeature, type Client } from '@openfeature/server-sdk';
 import { v7 as uuidv7 } from 'uuid';
+import { ApiGatewayUsageKeys } from './adapters/aws/api-gateway-usage-keys.js';
 import { DynamoControlStore } from './adapters/aws/dynamo-control-store.js';
 import { DynamoConversationStore } from './adapters/aws/dynamo-conversation-store.js';
-import { createCursorCodec, type CursorCodec } from './core/cursor.js';
-import { conversationService, type ConversationService } from './core/conversations.js';
-import { systemClock, type Clock, type ControlStore, type ConversationStore, type IdGenerator, type UsageKeys } from './core/ports.js';
-import { ApiGatewayUsageKeys } from './adapters/aws/api-gateway-usage-keys.js';
+import { DynamoFlagStore } from './adapters/aws/dynamo-flag-store.js';
 import { localUsageKeys } from './adapters/local/local-usage-keys.js';
-import { createTenantDirectory, type TenantDirectory } from './core/tenant-directory.js';
+import { conversationService, type ConversationService } from './core/conversations.js';
+import { createCursorCodec, type CursorCodec } from './core/cursor.js';
+import { flagAdmin, type FlagAdmin } from './core/flag-admin.js';
+import { createFlagCache } from './core/flag-cache.js';
+import { HeadroomFlagProvider } from './core/flag-provider.js';
+import {
+  systemClock,
+  type Clock,
+  type ControlStore,
+  type ConversationStore,
+  type FlagStore,
+  type IdGenerator,
+  type UsageKeys,
+} from './core/ports.js';
 import { tenantAdmin, type TenantAdmin } from './core/tenant-admin.js';
+import { createTenantDirectory, type TenantDirectory } from './core/tenant-directory.js';
 import type { TenantContext } from './core/tenancy.js';
-import { heartbeatMetrics } from './observability.js';
 import { readRuntimeEnvironment, type RuntimeEnvironment } from './environment.js';
+import { heartbeatMetrics, logger, metrics } from './observability.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export interface Platform {
   readonly env: RuntimeEnvironment;
@@ -24,11 +38,15 @@ export interface Platform {
   readonly control: ControlStore;
   readonly directory: TenantDirectory;
   readonly usageKeys: UsageKeys;
+  readonly flagStore: FlagStore;
+  /** OpenFeature client; the tenant is taken from the transaction context the handler chain sets. */
+  readonly flags: Client;
   /** The conversation store of the tenant's own shard, for this request only. */
   conversationStore(tenant: TenantContext): ConversationStore;
   cursors(): Promise<CursorCodec>;
   conversations(tenant: TenantContext): ConversationService;
   tenantAdmin(): TenantAdmin;
+  flagAdmin(): FlagAdmin;
 }
 
 export interface PlatformOverrides {
@@ -36,8 +54,18 @@ export interface PlatformOverrides {
   readonly clock?: Clock;
   readonly control?: ControlStore;
   readonly conversationStore?: (tenant: TenantContext) => ConversationStore;
+  readonly flagStore?: FlagStore;
   readonly cursorKey?: string;
   readonly usageKeys?: UsageKeys;
+}
+
+/** Flag evaluation context for one request: the tenant, plus what targeting rules may match on. */
+export function withFlagContext<T>(tenant: TenantContext, run: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) =>
+    OpenFeature.setTransactionContext({ targetingKey: tenant.tenantId, tier: tenant.tier, group: tenant.group }, () =>
+      run().then(resolve, reject),
+    ),
+  );
 }
 
 export function createPlatform(overrides: PlatformOverrides = {}): Platform {
@@ -46,6 +74,8 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
   const ids: IdGenerator = { next: () => uuidv7() };
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   const control = overrides.control ?? new DynamoControlStore(doc, env.controlTable);
+  const flagStore = overrides.flagStore ?? new DynamoFlagStore(doc, env.controlTable);
+  const usageKeys = overrides.usageKeys ?? (env.usagePlans ? new ApiGatewayUsageKeys(env.usagePlans) : localUsageKeys);
   const tables = new Map(env.shards.map((shard) => [shard.name, shard.table]));
   const conversationStore =
     overrides.conversationStore ??
@@ -55,7 +85,19 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
       return new DynamoConversationStore(doc, table, tenant.tenantId);
     });
 
-  const usageKeys = overrides.usageKeys ?? (env.usagePlans ? new ApiGatewayUsageKeys(env.usagePlans) : localUsageKeys);
+  const flagCache = createFlagCache({
+    load: () => flagStore.loadAll(),
+    clock,
+    ttlSeconds: env.flagCacheSeconds,
+    onStale: (error, ageSeconds) => {
+      logger.warn('flag store unreachable; serving the last good copy', { error: error as Error, ageSeconds: ageSeconds ?? null });
+      metrics.addMetric('FlagStoreStale', MetricUnit.Count, 1);
+    },
+  });
+  OpenFeature.setTransactionContextPropagator(new AsyncLocalStorageTransactionContextPropagator());
+  OpenFeature.setProvider(new HeadroomFlagProvider(flagCache));
+  const flags = OpenFeature.getClient();
+
   let cursorCodec: Promise<CursorCodec> | undefined;
   const cursors = () => (cursorCodec ??= loadCursorKey(env, overrides.cursorKey).then(createCursorCodec));
 
@@ -66,10 +108,12 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
     control,
     directory: createTenantDirectory({ store: control, clock, ttlSeconds: env.directoryCacheSeconds }),
     usageKeys,
+    flagStore,
+    flags,
     conversationStore,
     cursors,
-    conversations(tenant) {
-      return conversationService({
+    conversations: (tenant) =>
+      conversationService({
         tenant,
         store: conversationStore(tenant),
         clock,
@@ -77,9 +121,10 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
         cursors,
         idempotencyTtlSeconds: env.idempotencyTtlSeconds,
         outcomes: heartbeatMetrics,
-      });
-    },
+        flags,
+      }),
     tenantAdmin: () => tenantAdmin({ store: control, clock, topology: env.shards, defaultTier: env.defaultTier, usageKeys }),
+    flagAdmin: () => flagAdmin({ store: flagStore, clock }),
   };
 }
 

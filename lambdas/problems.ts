@@ -14,6 +14,7 @@ export type ProblemSlug =
   | 'conflict'
   | 'rate-limited'
   | 'quota-exceeded'
+  | 'writes-paused'
   | 'internal';
 
 export const PROBLEM_STATUS: Readonly<Record<ProblemSlug, number>> = {
@@ -29,6 +30,7 @@ export const PROBLEM_STATUS: Readonly<Record<ProblemSlug, number>> = {
   conflict: 409,
   'rate-limited': 429,
   'quota-exceeded': 429,
+  'writes-paused': 503,
   internal: 500,
 };
 
@@ -45,6 +47,7 @@ const TITLES: Readonly<Record<ProblemSlug, string>> = {
   conflict: 'Conflict with the current state',
   'rate-limited': 'Too many requests',
   'quota-exceeded': 'Daily request quota exhausted',
+  'writes-paused': 'Writes are paused for this account',
   internal: 'Internal error',
 };
 

@@ -8,13 +8,14 @@ export type FunctionName =
   | 'create-comment'
   | 'delete-conversation'
   | 'healthz'
-  | 'admin';
+  | 'admin-tenants'
+  | 'admin-flags';
 
 /** How a route is authorised: a tenant bearer token (Lambda authorizer), IAM (admin), or nothing. */
 export type RouteAuth = 'tenant' | 'admin' | 'none';
 
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway resource path, with `{param}` placeholders. */
   readonly path: string;
   readonly handler: FunctionName;
@@ -30,11 +31,23 @@ export const ROUTES: readonly Route[] = [
   { method: 'DELETE', path: '/v1/conversations/{id}', handler: 'delete-conversation', auth: 'tenant', shardAccess: 'write' },
   { method: 'POST', path: '/v1/conversations/{id}/comments', handler: 'create-comment', auth: 'tenant', shardAccess: 'write' },
   { method: 'GET', path: '/healthz', handler: 'healthz', auth: 'none', shardAccess: 'none' },
-  { method: 'GET', path: '/admin/status', handler: 'admin', auth: 'admin', shardAccess: 'none' },
-  { method: 'GET', path: '/admin/tenants', handler: 'admin', auth: 'admin', shardAccess: 'none' },
-  { method: 'POST', path: '/admin/tenants', handler: 'admin', auth: 'admin', shardAccess: 'none' },
-  { method: 'GET', path: '/admin/tenants/{tenantId}', handler: 'admin', auth: 'admin', shardAccess: 'none' },
-  { method: 'POST', path: '/admin/tenants/{tenantId}/tokens', handler: 'admin', auth: 'admin', shardAccess: 'none' },
+  { method: 'GET', path: '/admin/status', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
+  { method: 'GET', path: '/admin/tenants', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
+  { method: 'POST', path: '/admin/tenants', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
+  { method: 'GET', path: '/admin/tenants/{tenantId}', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
+  { method: 'POST', path: '/admin/tenants/{tenantId}/tokens', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
+  ...(
+    [
+      ['GET', '/admin/flags'],
+      ['GET', '/admin/flags/{flagKey}'],
+      ['PUT', '/admin/flags/{flagKey}'],
+      ['GET', '/admin/flags/{flagKey}/history'],
+      ['GET', '/admin/flags/{flagKey}/evaluate'],
+      ...['enable', 'disable', 'kill', 'allow', 'deny', 'unpin', 'rollout'].map(
+        (action) => ['POST', `/admin/flags/{flagKey}/${action}`] as const,
+      ),
+    ] as const
+  ).map(([method, path]) => ({ method, path, handler: 'admin-flags' as const, auth: 'admin' as const, shardAccess: 'none' as const })),
 ];
 
 /** Every Lambda entry point, including the authorizer, which no route names directly. */

@@ -66,6 +66,14 @@ export const controlKeys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROFILE' }),
   tenantPrefix: 'TENANT#',
   token: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
+  /** All flags share one partition so every instance loads them with a single Query. */
+  flagPartition: 'FLAG',
+  flag: (flagKey: string) => ({ pk: 'FLAG', sk: flagKey }),
+  flagAuditPartition: (flagKey: string) => `FLAGAUDIT#${flagKey}`,
+  flagAudit: (flagKey: string, at: string, version: number) => ({
+    pk: `FLAGAUDIT#${flagKey}`,
+    sk: `${at}#${String(version).padStart(10, '0')}`,
+  }),
 } as const;
 
 /** The listing bucket of a conversation: fixed for its lifetime, spreads one tenant's index writes 8 ways. */

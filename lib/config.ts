@@ -41,6 +41,8 @@ export const configSchema = z
     }),
     runtime: z.strictObject({
       directoryCacheSeconds: z.number().int().min(0).max(300),
+      /** How long each instance serves its copy of the flags; at most 30 s so a change lands everywhere in < 60 s. */
+      flagCacheSeconds: z.number().int().min(1).max(30),
       idempotencyTtlHours: z
         .number()
         .int()
@@ -85,7 +87,7 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
     throttleBurstLimit: 10_000,
     maxBodyBytes: 64 * 1024,
   },
-  runtime: { directoryCacheSeconds: 30, idempotencyTtlHours: 24, memoryMb: 512, timeoutSeconds: 10 },
+  runtime: { directoryCacheSeconds: 30, flagCacheSeconds: 15, idempotencyTtlHours: 24, memoryMb: 512, timeoutSeconds: 10 },
   logRetentionDays: 30,
 };
 

@@ -53,6 +53,7 @@ function configureRuntime(config: HeadroomConfig, dynamo: DynamoDbLocal, cursorK
     [ENV.shards]: JSON.stringify(localTopology(config)),
     [ENV.controlTable]: localTableName.control,
     [ENV.directoryCacheSeconds]: String(config.runtime.directoryCacheSeconds),
+    [ENV.flagCacheSeconds]: String(config.runtime.flagCacheSeconds),
     [ENV.idempotencyTtlSeconds]: String(config.runtime.idempotencyTtlHours * 3600),
     [ENV.defaultTier]: config.defaultTier,
     [ENV.cursorKey]: cursorKey,

@@ -2,6 +2,7 @@
 // CLI, so a request the CLI accepts is exactly a request the API accepts.
 import * as z from 'zod';
 import { TIERS } from '../environment.js';
+import { flagKeySchema, tenantListSchema } from './flag-definitions.js';
 import { groupSchema, tenantIdSchema } from './tenancy.js';
 
 /** Printable text: any Unicode except control characters (newlines and tabs allowed where noted). */
@@ -116,3 +117,44 @@ export interface TenantView {
   readonly status: string;
   readonly createdAt: string;
 }
+
+// ---- admin API: flags ---------------------------------------------------------------------------------------
+
+const reason = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
+export const flagPathSchema = z.strictObject({ flagKey: flagKeySchema });
+
+export const setFlagBodySchema = z.strictObject({
+  /** A flagd flag definition; validated against the flagd schema by core. */
+  definition: z.unknown(),
+  /** The version the caller read (0 for a new flag); omit to apply to whatever version is current. */
+  expectedVersion: z.number().int().min(0).optional(),
+  reason: reason.optional(),
+});
+
+export const flagReasonBodySchema = z.strictObject({ reason: reason.optional() });
+
+export const killFlagBodySchema = z.strictObject({ reason });
+
+export const flagTenantsBodySchema = z.strictObject({
+  tenants: tenantListSchema,
+  variant: z.string().min(1).max(100).optional(),
+  reason: reason.optional(),
+});
+
+export const unpinFlagBodySchema = z.strictObject({ tenants: tenantListSchema, reason: reason.optional() });
+
+export const rolloutFlagBodySchema = z.strictObject({
+  percent: z.number().min(0, 'must be from 0 to 100').max(100, 'must be from 0 to 100'),
+  variant: z.string().min(1).max(100).optional(),
+  reason: reason.optional(),
+});
+
+export const flagHistoryQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+
+export const evaluateFlagQuerySchema = z.strictObject({ tenant: tenantIdSchema });

@@ -10,6 +10,7 @@ import type {
   CommentRecord,
   ConversationRecord,
   ConversationStore,
+  FlagReader,
   IdempotencyClaim,
   IdGenerator,
   OutcomeRecorder,
@@ -26,7 +27,11 @@ export interface ConversationServiceDeps {
   readonly cursors: () => Promise<CursorCodec>;
   readonly idempotencyTtlSeconds: number;
   readonly outcomes: OutcomeRecorder;
+  readonly flags: FlagReader;
 }
+
+/** Operators pause a tenant's writes (maintenance, incident containment) with this flag; reads keep working. */
+export const WRITES_PAUSED_FLAG = 'tenant.writes-paused';
 
 export interface Created<T> {
   readonly value: T;
@@ -75,8 +80,17 @@ export function conversationService(deps: ConversationServiceDeps) {
     }
   }
 
+  async function ensureWritable(): Promise<void> {
+    if (await deps.flags.getBooleanValue(WRITES_PAUSED_FLAG, false)) {
+      throw new Problem('writes-paused', 'Writes are paused for this account by an operator; reads still work. Retry later.', {
+        retryAfterSeconds: 30,
+      });
+    }
+  }
+
   return {
     async create(input: CreateConversationInput, idempotencyKey?: string): Promise<Created<ConversationView>> {
+      await ensureWritable();
       const now = clock.now();
       const at = now.toISOString();
       const record: ConversationRecord = {
@@ -98,6 +112,7 @@ export function conversationService(deps: ConversationServiceDeps) {
     },
 
     async addComment(conversationId: string, input: CreateCommentInput, idempotencyKey?: string): Promise<Created<CommentView>> {
+      await ensureWritable();
       const now = clock.now();
       const record: CommentRecord = {
         id: ids.next(),
@@ -142,6 +157,7 @@ export function conversationService(deps: ConversationServiceDeps) {
     },
 
     async remove(conversationId: string): Promise<void> {
+      await ensureWritable();
       const found = await store.softDeleteConversation(conversationId, clock.now().toISOString());
       if (!found) throw notFound('Conversation');
     },

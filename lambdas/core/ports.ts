@@ -1,6 +1,7 @@
 // The ports core depends on. Adapters (DynamoDB, in-memory) implement them; core never sees an SDK.
 import type { CommentView, ConversationView } from './api-contract.js';
 import type { Tier } from '../environment.js';
+import type { FlagRecord } from './flag-definitions.js';
 import type { ShardName, TenantId, TenantProfile } from './tenancy.js';
 
 export interface Clock {
@@ -56,6 +57,11 @@ export interface ConversationStore {
   softDeleteConversation(conversationId: string, at: string): Promise<boolean>;
 }
 
+/** Feature flags as code reads them: the OpenFeature client satisfies this (the tenant comes from the transaction context). */
+export interface FlagReader {
+  getBooleanValue(key: string, defaultValue: boolean): Promise<boolean>;
+}
+
 /** Customer outcomes that page on-call when they stop: recorded once per committed create, never for a replay. */
 export interface OutcomeRecorder {
   conversationCreated(tenantId: TenantId): void;
@@ -84,4 +90,29 @@ export interface ControlStore {
   findTokenOwner(tokenHash: string): Promise<TenantId | undefined>;
   /** Replaces the tenant's token; the old hash stops resolving in the same transaction. */
   replaceToken(tenantId: TenantId, oldHash: string, newHash: string, at: string): Promise<boolean>;
+}
+
+export interface FlagAuditEntry {
+  readonly key: string;
+  readonly version: number;
+  readonly at: string;
+  /** Who made the change: the IAM principal on AWS, `local-admin` on the embedded platform. */
+  readonly principal: string;
+  readonly action: string;
+  readonly reason?: string;
+  readonly before: FlagRecord | null;
+  readonly after: FlagRecord;
+}
+
+export type FlagWriteResult = { readonly ok: true } | { readonly ok: false; readonly currentVersion: number };
+
+/** Flag definitions and their audit trail in the control table. */
+export interface FlagStore {
+  /** Every flag, with one Query. */
+  loadAll(): Promise<FlagRecord[]>;
+  get(key: string): Promise<FlagRecord | undefined>;
+  /** Stores `next` only if the stored version is `expectedVersion` (0: no flag yet), together with its audit entry. */
+  write(next: FlagRecord, expectedVersion: number, audit: FlagAuditEntry): Promise<FlagWriteResult>;
+  /** Newest first. */
+  history(key: string, limit: number): Promise<FlagAuditEntry[]>;
 }

@@ -6,7 +6,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { TenantContext } from '../core/tenancy.js';
 import { logger, metrics } from '../observability.js';
-import { platform, type Platform } from '../platform.js';
+import { platform, withFlagContext, type Platform } from '../platform.js';
 import { problemResponses } from './problem-responses.js';
 import { requestValidation, type RequestSpec, type ValidatedInput } from './request-validation.js';
 import { tenantContext } from './tenant-context.js';
@@ -38,7 +38,9 @@ export function tenantApiHandler<B = undefined, P = undefined, Q = undefined>(
     .use(problemResponses())
     .use(tenantContext(() => platform().directory))
     .use(requestValidation(spec))
-    .handler(async (event, context) => handle({ ...context.input, tenant: context.tenant, platform: platform(), event }));
+    .handler(async (event, context) =>
+      withFlagContext(context.tenant, () => handle({ ...context.input, tenant: context.tenant, platform: platform(), event })),
+    );
 }
 
 /** A handler for an operator route (IAM-authorised on AWS, admin token locally). */

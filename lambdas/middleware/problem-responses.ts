@@ -18,7 +18,8 @@ export function problemResponses(): middy.MiddlewareObj<APIGatewayProxyEvent, AP
       const instance = request.event.requestContext?.requestId;
       if (error instanceof Problem) {
         if (error.status >= 500) logger.error('request failed', { error });
-        request.response = problemResponse(error, instance);
+        const retryAfter = error.extensions.retryAfterSeconds;
+        request.response = problemResponse(error, instance, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
         return;
       }
       logger.error('unhandled error', { error: error as Error });

@@ -14,7 +14,7 @@ import { GatewayApi } from '../constructs/gateway-api.js';
 import type { ShardedTable } from '../constructs/sharded-table.js';
 
 /** Functions that issue or verify pagination cursors (conversations, comments, tenants), and so read the key. */
-const CURSOR_SIGNERS: readonly FunctionName[] = ['list-conversations', 'get-conversation', 'admin'];
+const CURSOR_SIGNERS: readonly FunctionName[] = ['list-conversations', 'get-conversation', 'admin-tenants'];
 
 export interface ApiStackProps extends StackProps {
   readonly config: HeadroomConfig;
@@ -47,6 +47,7 @@ export class ApiStack extends Stack {
       [ENV.shards]: this.toJsonString(shards.topology()),
       [ENV.controlTable]: controlTable.tableName,
       [ENV.directoryCacheSeconds]: String(config.runtime.directoryCacheSeconds),
+      [ENV.flagCacheSeconds]: String(config.runtime.flagCacheSeconds),
       [ENV.idempotencyTtlSeconds]: String(config.runtime.idempotencyTtlHours * 3600),
       [ENV.defaultTier]: config.defaultTier,
     };
@@ -76,7 +77,7 @@ export class ApiStack extends Stack {
           environment: {
             ...environment,
             ...(CURSOR_SIGNERS.includes(name) ? { [ENV.cursorSecretArn]: this.cursorSecret.secretArn } : {}),
-            ...(name === 'admin' ? { [ENV.usagePlans]: JSON.stringify(this.gateway.usagePlanNames()) } : {}),
+            ...(name === 'admin-tenants' ? { [ENV.usagePlans]: JSON.stringify(this.gateway.usagePlanNames()) } : {}),
           },
           ...functionProps,
         });
@@ -87,7 +88,7 @@ export class ApiStack extends Stack {
 
     for (const name of CURSOR_SIGNERS) this.cursorSecret.grantRead(handlers[name]);
     // Admin gives every new tenant its own API key on its tier's usage plan.
-    this.gateway.grantIssueUsageKeys(handlers.admin.role);
+    this.gateway.grantIssueUsageKeys(handlers['admin-tenants'].role);
 
     for (const route of ROUTES) {
       const fn = handlers[route.handler];

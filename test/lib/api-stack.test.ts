@@ -139,7 +139,7 @@ describe('ApiStack functions', () => {
   it('hands the cursor secret (ARN and read access) only to the functions that sign cursors', () => {
     const { api } = testApp();
     const secretId = idOf(api, api.cursorSecret);
-    const signers: Name[] = ['list-conversations', 'get-conversation', 'admin'];
+    const signers: Name[] = ['list-conversations', 'get-conversation', 'admin-tenants'];
     for (const name of FUNCTION_NAMES) {
       const variables = resourceOf(api, api.functions[name].lambda).Properties.Environment.Variables;
       const canRead = statementsOf(api, name).some(
@@ -157,7 +157,7 @@ describe('ApiStack functions', () => {
     for (const name of FUNCTION_NAMES) {
       const variables = resourceOf(api, api.functions[name].lambda).Properties.Environment.Variables;
       const apiGateway = statementsOf(api, name).filter((s) => s.actions.some((a) => a.startsWith('apigateway:')));
-      if (name !== 'admin') {
+      if (name !== 'admin-tenants') {
         expect({ name, env: variables[ENV.usagePlans], apiGateway }).toEqual({ name, env: undefined, apiGateway: [] });
         continue;
       }
@@ -211,10 +211,16 @@ describe('ApiStack grants', () => {
     }
   });
 
-  it('gives admin the control table and no access to any shard table', () => {
-    const statements = statementsOf(api, 'admin');
+  it.each(['admin-tenants', 'admin-flags'] as const)('gives %s the control table and no access to any shard table', (name) => {
+    const statements = statementsOf(api, name);
     expect(canOnTable(statements, 'dynamodb:PutItem', control)).toBe(true);
     for (const shard of shards) expect(statements.some((s) => mentions(s.resources, shard))).toBe(false);
+  });
+
+  it('lets only admin-tenants issue usage-plan keys', () => {
+    const apigateway = (name: Name) => statementsOf(api, name).some((s) => s.actions.some((a) => a.startsWith('apigateway:')));
+    expect(apigateway('admin-tenants')).toBe(true);
+    expect(apigateway('admin-flags')).toBe(false);
   });
 
   it('lets the authorizer only read the control table', () => {

@@ -20,6 +20,7 @@ function fixture() {
     ids: { next: () => `00000000-0000-7000-8000-${String(next++).padStart(12, '0')}` },
     cursors: async () => createCursorCodec('test-key-test-key'),
     idempotencyTtlSeconds: 3600,
+    flags: { getBooleanValue: async (_key: string, fallback: boolean) => fallback },
     outcomes: {
       conversationCreated: (id) => outcomes.push(`conversation:${id}`),
       commentCreated: (id) => outcomes.push(`comment:${id}`),
