@@ -17,7 +17,8 @@ export function problemResponses(): middy.MiddlewareObj<APIGatewayProxyEvent, AP
       const error = request.error;
       const instance = request.event.requestContext?.requestId;
       if (error instanceof Problem) {
-        if (error.status >= 500) logger.error('request failed', { error });
+        // Deliberate refusals (paused writes, throttling) are outcomes, not faults: log them quietly.
+        logger.info('request refused', { type: error.slug, status: error.status });
         const retryAfter = error.extensions.retryAfterSeconds;
         request.response = problemResponse(error, instance, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
         return;

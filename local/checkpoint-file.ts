@@ -1,0 +1,48 @@
+// State the embedded platform must find again after a restart (stream checkpoints, the SQS snapshot) is written
+// to a temporary file, flushed and renamed over the old one, so a crash at any moment leaves either the previous
+// content or the new one on disk, never a torn mix that would make a restart lose or replay work.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export class CorruptCheckpointError extends Error {
+  constructor(path: string, cause: unknown) {
+    super(
+      `${path} is not valid JSON (${cause instanceof Error ? cause.message : String(cause)}): restore it from a backup or delete it, ` +
+        'knowing that the work it recorded will be redone (stream checkpoints) or dropped (SQS snapshot).',
+    );
+  }
+}
+
+/** The parsed file, or undefined when there is none. */
+export function readCheckpointFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CorruptCheckpointError(path, error);
+  }
+}
+
+export function writeCheckpointFile(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temporary, 'w', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(value)}\n`);
+    // Without the flush, a power loss after the rename can leave an empty file under the final name.
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+}
+
+export function removeCheckpointFile(path: string): void {
+  rmSync(path, { force: true });
+}
