@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { createTenantSchema, flagPathSchema, tenantPathSchema, type TenantView } from '../lambdas/core/api-contract.js';
+import { createTenantSchema, flagPathSchema, queuePathSchema, tenantPathSchema, type TenantView } from '../lambdas/core/api-contract.js';
 import type { FlagSummary } from '../lambdas/core/flag-admin.js';
 import { tenantListSchema } from '../lambdas/core/flag-definitions.js';
 import { TIERS } from '../lambdas/environment.js';
@@ -127,6 +127,48 @@ program
         [`endpoint  ${client.endpoint}`, `tenants   ${status.tenants}`, '', table(status.shards, ['name', 'dedicatedTo', 'tenants'])].join(
           '\n',
         ),
+      );
+    }),
+  );
+
+tenants
+  .command('top')
+  .description('tenant groups ranked by background job rate over the last 5 and 60 minutes')
+  .option('--limit <n>', 'groups to show (1-100)', '20')
+  .action(
+    action(async (client, options, flags: { limit: string }) => {
+      const { items } = await client.request<{ items: Record<string, unknown>[] }>(
+        'GET',
+        `/admin/tenants/top?${new URLSearchParams({ limit: flags.limit })}`,
+      );
+      emit(options.json === true, items, () => table(items, ['group', 'jobs5m', 'jobs60m', 'ratePerSecond5m']));
+    }),
+  );
+
+const queues = program.command('queues').description('job queues: depth, age, dead letters');
+
+queues
+  .command('status')
+  .description('visible, in-flight and oldest-message age for the main, overflow and dead-letter queues')
+  .action(
+    action(async (client, options) => {
+      const { items } = await client.request<{ items: Record<string, unknown>[] }>('GET', '/admin/queues');
+      emit(options.json === true, items, () => table(items, ['queue', 'visible', 'inFlight', 'oldestAgeSeconds']));
+    }),
+  );
+
+queues
+  .command('redrive')
+  .description('move every message of a dead-letter queue back to the queue it came from')
+  .requiredOption('--from <dlq>', 'dead-letter queue: jobs-dlq or jobs-overflow-dlq')
+  .action(
+    action(async (client, options, flags: { from: string }) => {
+      const { queue } = parseArgs(queuePathSchema, { queue: flags.from });
+      const result = await client.request<Record<string, unknown>>('POST', `/admin/queues/${queue}/redrive`);
+      emit(
+        options.json === true,
+        result,
+        () => `Redrive of ${queue} started (${String(result.movedMessages ?? '?')} messages); watch it with \`headroom queues status\`.`,
       );
     }),
   );

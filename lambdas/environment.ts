@@ -12,6 +12,10 @@ export const ENV = {
   cursorKey: 'HEADROOM_CURSOR_KEY',
   usagePlans: 'HEADROOM_USAGE_PLANS',
   flagCacheSeconds: 'HEADROOM_FLAG_CACHE_SECONDS',
+  /** JSON `{ "jobs": url, "jobs-overflow": url, "jobs-dlq": url, "jobs-overflow-dlq": url }`. */
+  jobQueues: 'HEADROOM_JOB_QUEUES',
+  /** JSON `{ tier: { rate, burst } }`: jobs per second a tenant group may put on the main queue. */
+  admission: 'HEADROOM_ADMISSION',
 } as const;
 
 export const TIERS = ['free', 'standard', 'enterprise'] as const;
@@ -27,6 +31,18 @@ export const shardTopologySchema = z
   )
   .min(1);
 export type ShardTopology = z.infer<typeof shardTopologySchema>;
+
+/** An environment variable holding JSON, validated with `schema`; the error names the variable. */
+function jsonOf<T>(schema: z.ZodType<T>, name: string) {
+  return z.string().transform((raw, ctx) => {
+    try {
+      return schema.parse(JSON.parse(raw));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `${name} is not valid: ${String(error)}` });
+      return z.NEVER;
+    }
+  });
+}
 
 export const runtimeEnvironmentSchema = z.object({
   shards: z.string().transform((raw, ctx) => {
@@ -44,6 +60,11 @@ export const runtimeEnvironmentSchema = z.object({
   /** How long an instance serves its copy of the flags before reloading (≤ 30 s keeps propagation < 60 s). */
   flagCacheSeconds: z.coerce.number().int().min(1).max(30).default(15),
   cursorSecretArn: z.string().optional(),
+  jobQueues: jsonOf(z.record(z.string(), z.string().min(1)), ENV.jobQueues).optional(),
+  admission: jsonOf(
+    z.record(z.enum(TIERS), z.strictObject({ rate: z.number().positive(), burst: z.number().int().positive() })),
+    ENV.admission,
+  ).optional(),
   cursorKey: z.string().min(16).optional(),
   /** JSON `{ tier: usage plan name }`, set on AWS only; without it usage keys are local values. */
   usagePlans: z

@@ -3,12 +3,19 @@
 // (locally AWS_ENDPOINT_URL_DYNAMODB points the SDK at DynamoDB Local).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { AsyncLocalStorageTransactionContextPropagator, OpenFeature, type Client } from '@openfeature/server-sdk';
 import { v7 as uuidv7 } from 'uuid';
 import { ApiGatewayUsageKeys } from './adapters/aws/api-gateway-usage-keys.js';
 import { DynamoControlStore } from './adapters/aws/dynamo-control-store.js';
 import { DynamoConversationStore } from './adapters/aws/dynamo-conversation-store.js';
 import { DynamoFlagStore } from './adapters/aws/dynamo-flag-store.js';
+import { DynamoUsageStore } from './adapters/aws/dynamo-usage-store.js';
+import { cloudWatchOldestAge, SqsQueueInspector, type OldestAge } from './adapters/aws/sqs-queue-inspector.js';
+import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
+import { relayChanges, type RelayResult } from './core/change-relay.js';
+import type { ChangeRecord } from './core/change-capture.js';
+import { createOverflowRouter } from './core/overflow-router.js';
 import { localUsageKeys } from './adapters/local/local-usage-keys.js';
 import { conversationService, type ConversationService } from './core/conversations.js';
 import { createCursorCodec, type CursorCodec } from './core/cursor.js';
@@ -22,7 +29,10 @@ import {
   type ConversationStore,
   type FlagStore,
   type IdGenerator,
+  type JobQueue,
+  type QueueInspector,
   type UsageKeys,
+  type UsageStore,
 } from './core/ports.js';
 import { tenantAdmin, type TenantAdmin } from './core/tenant-admin.js';
 import { createTenantDirectory, type TenantDirectory } from './core/tenant-directory.js';
@@ -47,6 +57,10 @@ export interface Platform {
   conversations(tenant: TenantContext): ConversationService;
   tenantAdmin(): TenantAdmin;
   flagAdmin(): FlagAdmin;
+  readonly usage: UsageStore;
+  /** Relays a batch of committed changes to the job queues, through this instance's admission buckets. */
+  relay(records: readonly ChangeRecord[]): Promise<RelayResult>;
+  queues(): QueueInspector;
 }
 
 export interface PlatformOverrides {
@@ -57,6 +71,9 @@ export interface PlatformOverrides {
   readonly flagStore?: FlagStore;
   readonly cursorKey?: string;
   readonly usageKeys?: UsageKeys;
+  readonly jobQueue?: JobQueue;
+  /** Where the age of a queue's oldest message comes from (CloudWatch on AWS). */
+  readonly oldestAge?: OldestAge;
 }
 
 /** Flag evaluation context for one request: the tenant, plus what targeting rules may match on. */
@@ -98,6 +115,15 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
   OpenFeature.setProvider(new HeadroomFlagProvider(flagCache));
   const flags = OpenFeature.getClient();
 
+  const sqs = new SQSClient({});
+  const jobQueueUrls = () => {
+    if (!env.jobQueues) throw new Error('HEADROOM_JOB_QUEUES is not set: this function has no job queues');
+    return env.jobQueues;
+  };
+  let jobQueue = overrides.jobQueue;
+  const directory = createTenantDirectory({ store: control, clock, ttlSeconds: env.directoryCacheSeconds });
+  const router = createOverflowRouter(env.admission, clock);
+
   let cursorCodec: Promise<CursorCodec> | undefined;
   const cursors = () => (cursorCodec ??= loadCursorKey(env, overrides.cursorKey).then(createCursorCodec));
 
@@ -106,7 +132,7 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
     clock,
     ids,
     control,
-    directory: createTenantDirectory({ store: control, clock, ttlSeconds: env.directoryCacheSeconds }),
+    directory,
     usageKeys,
     flagStore,
     flags,
@@ -125,6 +151,15 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
       }),
     tenantAdmin: () => tenantAdmin({ store: control, clock, topology: env.shards, defaultTier: env.defaultTier, usageKeys }),
     flagAdmin: () => flagAdmin({ store: flagStore, clock }),
+    usage: new DynamoUsageStore(doc, env.controlTable),
+    relay: (records) =>
+      relayChanges(records, {
+        directory,
+        router,
+        queue: (jobQueue ??= new SqsJobQueue(sqs, jobQueueUrls())),
+        defaultTier: env.defaultTier,
+      }),
+    queues: () => new SqsQueueInspector(sqs, jobQueueUrls(), overrides.oldestAge ?? cloudWatchOldestAge()),
   };
 }
 

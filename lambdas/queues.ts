@@ -28,3 +28,8 @@ export const JOB_QUEUES: readonly JobQueueDefinition[] = [
 
 /** Physical queue names used by the embedded platform (on AWS, CloudFormation names the queues). */
 export const localQueueName = (name: string): string => `headroom-${name}`;
+
+/** Functions fed by event sources rather than routes: the change relay (one event source per shard stream) and the job consumers. */
+export const RELAY_FUNCTION = 'relay';
+export const JOB_CONSUMERS = ['usage-meter'] as const;
+export type JobConsumerName = (typeof JOB_CONSUMERS)[number];

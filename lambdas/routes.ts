@@ -8,8 +8,10 @@ export type FunctionName =
   | 'create-comment'
   | 'delete-conversation'
   | 'healthz'
+  | 'get-usage'
   | 'admin-tenants'
-  | 'admin-flags';
+  | 'admin-flags'
+  | 'admin-queues';
 
 /** How a route is authorised: a tenant bearer token (Lambda authorizer), IAM (admin), or nothing. */
 export type RouteAuth = 'tenant' | 'admin' | 'none';
@@ -30,12 +32,16 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/conversations/{id}', handler: 'get-conversation', auth: 'tenant', shardAccess: 'read' },
   { method: 'DELETE', path: '/v1/conversations/{id}', handler: 'delete-conversation', auth: 'tenant', shardAccess: 'write' },
   { method: 'POST', path: '/v1/conversations/{id}/comments', handler: 'create-comment', auth: 'tenant', shardAccess: 'write' },
+  { method: 'GET', path: '/v1/usage', handler: 'get-usage', auth: 'tenant', shardAccess: 'none' },
   { method: 'GET', path: '/healthz', handler: 'healthz', auth: 'none', shardAccess: 'none' },
   { method: 'GET', path: '/admin/status', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
   { method: 'GET', path: '/admin/tenants', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
   { method: 'POST', path: '/admin/tenants', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
   { method: 'GET', path: '/admin/tenants/{tenantId}', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
   { method: 'POST', path: '/admin/tenants/{tenantId}/tokens', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
+  { method: 'GET', path: '/admin/tenants/top', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
+  { method: 'GET', path: '/admin/queues', handler: 'admin-queues', auth: 'admin', shardAccess: 'none' },
+  { method: 'POST', path: '/admin/queues/{queue}/redrive', handler: 'admin-queues', auth: 'admin', shardAccess: 'none' },
   ...(
     [
       ['GET', '/admin/flags'],

@@ -70,6 +70,12 @@ export const controlKeys = {
   flagPartition: 'FLAG',
   flag: (flagKey: string) => ({ pk: 'FLAG', sk: flagKey }),
   flagAuditPartition: (flagKey: string) => `FLAGAUDIT#${flagKey}`,
+  /** One marker per counted job version, so a redelivered job is counted once; expires after the DLQ window. */
+  usageMark: (tenantId: string, kind: string, key: string, v: number) => ({ pk: `USAGEMARK#${tenantId}#${kind}#${key}#${v}`, sk: 'MARK' }),
+  tenantUsagePartition: (tenantId: string) => `USAGE#${tenantId}`,
+  tenantUsage: (tenantId: string, minute: string) => ({ pk: `USAGE#${tenantId}`, sk: minute }),
+  groupJobsPartition: (minute: string) => `JOBRATE#${minute}`,
+  groupJobs: (minute: string, group: string) => ({ pk: `JOBRATE#${minute}`, sk: group }),
   flagAudit: (flagKey: string, at: string, version: number) => ({
     pk: `FLAGAUDIT#${flagKey}`,
     sk: `${at}#${String(version).padStart(10, '0')}`,

@@ -52,6 +52,19 @@ export const configSchema = z
       timeoutSeconds: z.number().int().min(1).max(29),
     }),
     /** CloudWatch Logs accepts only these retention periods; anything else fails at deploy time, so fail at synth. */
+    messaging: z.strictObject({
+      /** Jobs per second (and burst) one tenant group may put on the main queue before its jobs overflow. */
+      admission: z.strictObject(
+        Object.fromEntries(TIERS.map((tier) => [tier, z.strictObject({ rate: z.number().positive(), burst: z.number().int().positive() })])) as Record<
+          (typeof TIERS)[number],
+          z.ZodObject<{ rate: z.ZodNumber; burst: z.ZodNumber }>
+        >,
+      ),
+      /** Alarm when quiet groups' oldest job is older than this. */
+      quietGroupAgeAlarmSeconds: z.number().int().positive(),
+      /** Alarm when the overflow queue's oldest job is older than this. */
+      overflowAgeAlarmSeconds: z.number().int().positive(),
+    }),
     logRetentionDays: z
       .number()
       .int()
@@ -88,6 +101,15 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
     maxBodyBytes: 64 * 1024,
   },
   runtime: { directoryCacheSeconds: 30, flagCacheSeconds: 15, idempotencyTtlHours: 24, memoryMb: 512, timeoutSeconds: 10 },
+  messaging: {
+    admission: {
+      free: { rate: 5, burst: 20 },
+      standard: { rate: 50, burst: 200 },
+      enterprise: { rate: 200, burst: 1_000 },
+    },
+    quietGroupAgeAlarmSeconds: 60,
+    overflowAgeAlarmSeconds: 900,
+  },
   logRetentionDays: 30,
 };
 

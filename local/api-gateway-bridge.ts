@@ -15,6 +15,7 @@ import { createTokenBuckets } from '../lambdas/core/token-bucket.js';
 import type { Tier } from '../lambdas/environment.js';
 import { ROUTES, type FunctionName, type Route } from '../lambdas/routes.js';
 import type { TierLimits } from '../lib/config.js';
+import { lambdaContext } from './lambda-context.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 export type AuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -42,42 +43,31 @@ interface MatchedRoute {
   readonly pathParameters: Record<string, string>;
 }
 
+/** The route for a request; like API Gateway, a literal path segment beats a `{param}` at the same position. */
 function matchRoute(method: string, path: string): MatchedRoute | 'wrong-method' | undefined {
   const segments = path.split('/').filter(Boolean);
-  let pathMatched = false;
+  const candidates: (MatchedRoute & { literals: number })[] = [];
   for (const route of ROUTES) {
     const template = route.path.split('/').filter(Boolean);
     if (template.length !== segments.length) continue;
     const pathParameters: Record<string, string> = {};
+    let literals = 0;
     const matches = template.every((part, index) => {
       const segment = segments[index] ?? '';
       if (part.startsWith('{')) {
         pathParameters[part.slice(1, -1)] = decodeURIComponent(segment);
         return true;
       }
+      literals++;
       return part === segment;
     });
-    if (!matches) continue;
-    pathMatched = true;
-    if (route.method === method) return { route, pathParameters };
+    if (matches) candidates.push({ route, pathParameters, literals });
   }
-  return pathMatched ? 'wrong-method' : undefined;
+  if (candidates.length === 0) return undefined;
+  const best = Math.max(...candidates.map((candidate) => candidate.literals));
+  const match = candidates.find((candidate) => candidate.literals === best && candidate.route.method === method);
+  return match ? { route: match.route, pathParameters: match.pathParameters } : 'wrong-method';
 }
-
-const lambdaContext = (functionName: string): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-  memoryLimitInMB: '512',
-  awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/${functionName}`,
-  logStreamName: 'local',
-  getRemainingTimeInMillis: () => 10_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
 
 function send(response: ServerResponse, result: APIGatewayProxyResult, requestId: string): void {
   const headers: Record<string, string> = { 'x-amzn-requestid': requestId };
@@ -144,7 +134,10 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
     const hit = cache.get(token);
     if (hit && hit.expires > Date.now()) return hit.result;
     try {
-      const result = await options.authorizer({ type: 'TOKEN', authorizationToken: token, methodArn }, lambdaContext('authorizer'));
+      const result = await options.authorizer(
+        { type: 'TOKEN', authorizationToken: token, methodArn },
+        lambdaContext('authorizer', Date.now() + 10_000),
+      );
       if (options.authorizerCacheSeconds > 0) cache.set(token, { result, expires: Date.now() + options.authorizerCacheSeconds * 1000 });
       return result;
     } catch (error) {
@@ -258,7 +251,7 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
         },
       },
     };
-    const result = await options.handlers[route.handler](event, lambdaContext(route.handler));
+    const result = await options.handlers[route.handler](event, lambdaContext(route.handler, Date.now() + 10_000));
     if (route.path === '/admin/tenants/{tenantId}/tokens' && result.statusCode === 201) cache.clear();
     return result;
   }

@@ -2,7 +2,6 @@
 // DynamoDB Local. A record counts as done only once the handler acknowledged it and its sequence number is in the
 // checkpoint file; a restart resumes right after it, so no acknowledged record is replayed and no later one is lost.
 // A child shard is read only after its parent is finished, so every item's changes arrive in order.
-import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -16,6 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
+import { lambdaContext } from './lambda-context.js';
 
 export type DynamoDbStreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
 
@@ -145,24 +145,6 @@ function acknowledgedCount(records: readonly DynamoDBRecord[], response: DynamoD
   return sequenceNumbers.findIndex((sequenceNumber) => failed.has(sequenceNumber!));
 }
 
-const lambdaContext = (functionName: string): Context => {
-  const deadline = Date.now() + INVOCATION_TIMEOUT_MS;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-};
-
 function readCheckpoint(path: string, streamArn: string): StreamCheckpoint {
   const stored = readCheckpointFile(path) as StreamCheckpoint | undefined;
   if (stored?.version === 1 && stored.streamArn === streamArn && typeof stored.shards === 'object') return stored;
@@ -289,7 +271,9 @@ export async function startDynamoDbStreamSource(options: DynamoDbStreamSourceOpt
       // The shard was trimmed away after its last record expired: there is nothing left to read in it.
       if (isNamed(error, 'ResourceNotFoundException')) finish(shardId);
       // An iterator lives 15 minutes; a fresh one from the checkpoint resumes at the same place.
-      else if (!isNamed(error, 'ExpiredIteratorException')) log(`shard ${shardId}: reading failed, retrying`, error);
+      else if (!isNamed(error, 'ExpiredIteratorException')) {
+        log(`shard ${shardId}: reading failed (${(error as Error).name}: ${(error as Error).message}); retrying with a fresh iterator`);
+      }
       return false;
     }
 
@@ -304,7 +288,10 @@ export async function startDynamoDbStreamSource(options: DynamoDbStreamSourceOpt
     reader.caughtUp = false;
     let acknowledged = 0;
     try {
-      acknowledged = acknowledgedCount(records, await options.handler({ Records: records }, lambdaContext(functionName)));
+      acknowledged = acknowledgedCount(
+        records,
+        await options.handler({ Records: records }, lambdaContext(functionName, Date.now() + INVOCATION_TIMEOUT_MS)),
+      );
     } catch (error) {
       log(`shard ${shardId}: invocation failed, retrying the batch`, error);
     }

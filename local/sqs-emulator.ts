@@ -25,6 +25,8 @@ export interface SqsEmulator {
   /** URL of a job queue or dead-letter queue by its logical name (`jobs`, `jobs-dlq`, …). */
   queueUrl(name: string): string;
   queueArn(name: string): string;
+  /** Seconds since the oldest undeleted message of a queue was sent (SQS reports this only to CloudWatch). */
+  oldestAgeSeconds(name: string): number | null;
   /** Closes the endpoint and writes every undeleted message, in flight or not, to the snapshot. */
   stop(): Promise<void>;
 }
@@ -247,6 +249,13 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
     region,
     queueUrl: (name) => `http://127.0.0.1:${port}/${ACCOUNT_ID}/${physical(name)}`,
     queueArn: (name) => `arn:aws:sqs:${region}:${ACCOUNT_ID}:${physical(name)}`,
+    oldestAgeSeconds: (name) => {
+      let oldest = Infinity;
+      for (const entry of tracked.get(physical(name)) ?? []) {
+        if (isLive(entry)) oldest = Math.min(oldest, Number(entry.record.attributes.SentTimestamp));
+      }
+      return oldest === Infinity ? null : Math.max(0, (Date.now() - oldest) / 1000);
+    },
     stop: () => (stopped ??= stop()),
   };
 }

@@ -1,7 +1,6 @@
 // Emulates a Lambda SQS event source mapping with ReportBatchItemFailures: a message is deleted only after the
 // handler acknowledged it, a failed one comes back when its visibility timeout ends, one that has been received more
 // than maxReceiveCount times goes to the dead-letter queue, and never more than maxConcurrency invocations run.
-import { randomUUID } from 'node:crypto';
 import {
   DeleteMessageBatchCommand,
   DeleteMessageCommand,
@@ -13,6 +12,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
+import { lambdaContext } from './lambda-context.js';
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -104,22 +104,6 @@ function toSqsRecord(message: Message, queueArn: string): SQSRecord {
   };
 }
 
-// The message reappears when its visibility timeout ends, so that is the deadline the handler works against.
-const lambdaContext = (functionName: string, deadline: number): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-  memoryLimitInMB: '512',
-  awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/${functionName}`,
-  logStreamName: 'local',
-  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
-
 /** Message ids the handler acknowledged; none when its response is malformed, as Lambda treats that as a failed batch. */
 function acknowledged(records: readonly SQSRecord[], response: SQSBatchResponse | void): Set<string> {
   const ids = new Set(records.map((record) => record.messageId));
@@ -173,6 +157,7 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     stats.invocations++;
     let done: Set<string>;
     try {
+      // The message reappears when its visibility timeout ends, so that is the deadline the handler works against.
       done = acknowledged(records, await handler({ Records: records }, lambdaContext(functionName, deadline)));
     } catch (error) {
       log('invocation failed, its messages return after the visibility timeout', error);

@@ -158,3 +158,11 @@ export const rolloutFlagBodySchema = z.strictObject({
 export const flagHistoryQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) });
 
 export const evaluateFlagQuerySchema = z.strictObject({ tenant: tenantIdSchema });
+
+// ---- usage and queues ---------------------------------------------------------------------------------------
+
+export const usageQuerySchema = z.strictObject({ minutes: z.coerce.number().int().min(1).max(1440).default(60) });
+
+export const topTenantsQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+
+export const queuePathSchema = z.strictObject({ queue: z.string().regex(/^[a-z-]{1,64}$/, 'a queue name such as jobs-dlq') });

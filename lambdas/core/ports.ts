@@ -2,6 +2,8 @@
 import type { CommentView, ConversationView } from './api-contract.js';
 import type { Tier } from '../environment.js';
 import type { FlagRecord } from './flag-definitions.js';
+import type { Job } from './jobs.js';
+import type { QueueName } from '../queues.js';
 import type { ShardName, TenantId, TenantProfile } from './tenancy.js';
 
 export interface Clock {
@@ -115,4 +117,42 @@ export interface FlagStore {
   write(next: FlagRecord, expectedVersion: number, audit: FlagAuditEntry): Promise<FlagWriteResult>;
   /** Newest first. */
   history(key: string, limit: number): Promise<FlagAuditEntry[]>;
+}
+
+/** The job queues. Every send carries the job's group as MessageGroupId (SQS fair queues). */
+export interface JobQueue {
+  /** Sends jobs to `queue`; returns the jobs that still failed after retries (never silently dropped). */
+  send(queue: QueueName, jobs: readonly Job[]): Promise<{ failed: Job[] }>;
+}
+
+export interface MinuteUsage {
+  readonly minute: string;
+  readonly conversations: number;
+  readonly comments: number;
+  readonly jobs: number;
+}
+
+/** Usage counters kept by the usage meter; each job (key + version) is counted at most once. */
+export interface UsageStore {
+  /** Counts `job` unless it was counted before; false for a duplicate. */
+  count(job: Job): Promise<boolean>;
+  /** Per-minute counts of one tenant, oldest first, for minutes in [from, to]. */
+  tenantUsage(tenantId: TenantId, fromMinute: string, toMinute: string): Promise<MinuteUsage[]>;
+  /** Jobs per group, summed over the given minutes. */
+  groupJobs(minutes: readonly string[]): Promise<Record<string, number>>;
+}
+
+export interface QueueStatus {
+  readonly queue: string;
+  readonly visible: number;
+  readonly inFlight: number;
+  /** Age of the oldest message in seconds, when known. */
+  readonly oldestAgeSeconds: number | null;
+}
+
+/** Operator view of the job queues. */
+export interface QueueInspector {
+  status(): Promise<QueueStatus[]>;
+  /** Moves a DLQ's messages back to the queue they came from; returns a task handle. */
+  redrive(deadLetterQueue: string): Promise<{ taskHandle: string | null; movedMessages: number | null }>;
 }

@@ -1,7 +1,8 @@
 // The admin API (/admin/...): IAM-authorised on AWS, admin-token-authorised by the embedded platform. Each route
 // validates its input with the shared contract and makes one call into core.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createTenantSchema, listTenantsQuerySchema, tenantPathSchema } from '../core/api-contract.js';
+import { createTenantSchema, listTenantsQuerySchema, tenantPathSchema, topTenantsQuerySchema } from '../core/api-contract.js';
+import { topGroups } from '../core/usage-meter.js';
 import { Problem } from '../problems.js';
 import { adminApiHandler, json } from '../middleware/api-handler.js';
 import { parseJsonBody, validateInput } from '../middleware/request-validation.js';
@@ -25,6 +26,10 @@ const ROUTES: Record<string, AdminRoute> = {
   'POST /admin/tenants': async (event, p) => {
     const input = validateInput(createTenantSchema, parseJsonBody(event, 16 * 1024), 'body');
     return json(201, await admin(p).create(input), { 'cache-control': 'no-store' });
+  },
+  'GET /admin/tenants/top': async (event, p) => {
+    const { limit } = validateInput(topTenantsQuerySchema, event.queryStringParameters ?? {}, 'query');
+    return json(200, { items: await topGroups(p.usage, p.clock, limit) });
   },
   'GET /admin/tenants/{tenantId}': async (event, p) => json(200, await admin(p).show(tenantOf(event))),
   'POST /admin/tenants/{tenantId}/tokens': async (event, p) =>

@@ -24,7 +24,7 @@ function errorsOf(raw: unknown): { path: string; message: string }[] {
   return [];
 }
 
-function evaluate(definition: FlagDefinition, overlay: FlagOverlay, context: Record<string, string>) {
+function evaluate(definition: FlagDefinition, overlay: FlagOverlay, context: { targetingKey?: string; tier?: string }) {
   return compileToFlagd([{ key: 'f', definition, overlay }]).resolve(
     typeof Object.values(definition.variants)[0] === 'boolean' ? 'boolean' : 'string',
     'f',
