@@ -29,5 +29,5 @@ export function jobConsumerHandler(apply: ApplyJob) {
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .handler(async (event, context) => processPartialResponse(event, handleRecord, processor, { context }));
+    .handler(async (event, context) => processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false }));
 }
