@@ -10,6 +10,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   api: () => import('./api.js'),
   flags: () => import('./flags.js'),
+  fairness: () => import('./fairness.js'),
 };
 
 const [name, ...flags] = process.argv.slice(2);
