@@ -76,10 +76,10 @@ async function runScenario(
     return 'applied';
   });
   const invoke = (event: SQSEvent) => handler(event, lambdaContext('bench-consumer', Date.now() + 30_000)) as Promise<SQSBatchResponse>;
-  // Same capacity everywhere: 5 concurrent consumers; with admission on, 3 serve the main queue and 2 the overflow.
+  // Same capacity everywhere: 5 concurrent consumers; with admission on, 4 serve the main queue and 1 the overflow.
   const sources = [
-    { queue: 'jobs', concurrency: scenario.admission ? 3 : 5 },
-    ...(scenario.admission ? [{ queue: 'jobs-overflow', concurrency: 2 }] : []),
+    { queue: 'jobs', concurrency: scenario.admission ? 4 : 5 },
+    ...(scenario.admission ? [{ queue: 'jobs-overflow', concurrency: 1 }] : []),
   ].map(({ queue, concurrency }) =>
     startSqsEventSource({
       client: sqs,
@@ -97,7 +97,8 @@ async function runScenario(
   );
 
   const queue = new SqsJobQueue(sqs, { jobs: emulator.queueUrl('jobs'), 'jobs-overflow': emulator.queueUrl('jobs-overflow') });
-  const limits = { rate: 20, burst: 40 };
+  // The noisy group's admission: 20 jobs/s with a small burst, so its excess waits on the overflow queue.
+  const limits = { rate: 20, burst: 10 };
   const router = createOverflowRouter(scenario.admission ? { free: limits, standard: limits, enterprise: limits } : undefined, {
     now: () => new Date(),
   });
