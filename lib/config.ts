@@ -51,20 +51,20 @@ export const configSchema = z
       memoryMb: z.number().int().min(128).max(10240),
       timeoutSeconds: z.number().int().min(1).max(29),
     }),
-    /** CloudWatch Logs accepts only these retention periods; anything else fails at deploy time, so fail at synth. */
+    /** The async path: admission to the main fair queue, and the queue alarm thresholds. */
     messaging: z.strictObject({
       /** Jobs per second (and burst) one tenant group may put on the main queue before its jobs overflow. */
       admission: z.strictObject(
-        Object.fromEntries(TIERS.map((tier) => [tier, z.strictObject({ rate: z.number().positive(), burst: z.number().int().positive() })])) as Record<
-          (typeof TIERS)[number],
-          z.ZodObject<{ rate: z.ZodNumber; burst: z.ZodNumber }>
-        >,
+        Object.fromEntries(
+          TIERS.map((tier) => [tier, z.strictObject({ rate: z.number().positive(), burst: z.number().int().positive() })]),
+        ) as Record<(typeof TIERS)[number], z.ZodObject<{ rate: z.ZodNumber; burst: z.ZodNumber }>>,
       ),
       /** Alarm when quiet groups' oldest job is older than this. */
       quietGroupAgeAlarmSeconds: z.number().int().positive(),
       /** Alarm when the overflow queue's oldest job is older than this. */
       overflowAgeAlarmSeconds: z.number().int().positive(),
     }),
+    /** CloudWatch Logs accepts only these retention periods; anything else fails at deploy time, so fail at synth. */
     logRetentionDays: z
       .number()
       .int()

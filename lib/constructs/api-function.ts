@@ -1,92 +1,25 @@
-// One Lambda entry point of lambdas/handlers with the defaults every Headroom function gets, so no stack has to
-// remember them: Node 22 on arm64, an ESM bundle built by the local esbuild (no Docker), active tracing, a log
-// group with bounded retention, and a role that holds nothing but what grants add (no managed policies).
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal, type IGrantable, type IPrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+// A function behind API Gateway: a HandlerFunction that must answer within the integration timeout, because a
+// function still running when API Gateway gives up only burns concurrency on an answer nobody receives.
+import type { Construct } from 'constructs';
 import type { FunctionName } from '../../lambdas/routes.js';
+import { HandlerFunction, type HandlerFunctionProps } from './handler-function.js';
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** API Gateway's default (and, without a quota increase, maximum) integration timeout. */
+const API_GATEWAY_TIMEOUT_SECONDS = 29;
 
-/** Bundled dependencies written for CommonJS still call `require`; an ESM bundle has to provide it. */
-const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-
-export interface ApiFunctionProps {
-  /** The entry point `lambdas/handlers/<handler>.ts`, which exports `handler`. */
+export interface ApiFunctionProps extends HandlerFunctionProps {
+  /** The entry point `lambdas/handlers/<handler>.ts`: a route handler or the token authorizer. */
   readonly handler: FunctionName | 'authorizer';
-  /** Runtime configuration, keyed by the names in lambdas/environment.ts. */
-  readonly environment: Readonly<Record<string, string>>;
-  readonly memorySize: number;
-  readonly timeout: Duration;
-  readonly logRetention: RetentionDays;
 }
 
-export class ApiFunction extends Construct implements IGrantable {
-  readonly lambda: NodejsFunction;
-  readonly role: Role;
-  readonly logGroup: LogGroup;
-  readonly grantPrincipal: IPrincipal;
-
+export class ApiFunction extends HandlerFunction {
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
-    super(scope, id);
-    if (props.timeout.toSeconds() > 29) {
-      throw new Error(`an API function cannot outlive the 29 s API Gateway integration timeout, got ${props.timeout.toSeconds()} s`);
+    const seconds = props.timeout.toSeconds();
+    if (seconds > API_GATEWAY_TIMEOUT_SECONDS) {
+      throw new Error(
+        `an API function cannot outlive the ${API_GATEWAY_TIMEOUT_SECONDS} s API Gateway integration timeout, got ${seconds} s`,
+      );
     }
-
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Headroom ${props.handler} function`,
-    });
-    this.grantPrincipal = this.role;
-    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
-    this.logGroup.grantWrite(this.role);
-
-    this.lambda = new NodejsFunction(this, 'Function', {
-      entry: join(REPO_ROOT, 'lambdas', 'handlers', `${props.handler}.ts`),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
-      tracing: Tracing.ACTIVE,
-      role: this.role,
-      logGroup: this.logGroup,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'headroom',
-        POWERTOOLS_METRICS_NAMESPACE: 'Headroom',
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        banner: REQUIRE_SHIM,
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Ship the SDK version the tests ran against instead of whichever one the Lambda runtime carries.
-        externalModules: [],
-      },
-    });
-
-    Validations.of(this.lambda).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Headroom pins nodejs22.x (DESIGN.md §8): the toolchain and runtime dependencies are tested on Node 22; ' +
-        'moving to nodejs24.x is a deliberate upgrade with its own test run, not a side effect of a CDK release.',
-    });
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level ' +
-        'permissions; CDK adds exactly these two actions on "*". Every other statement on this role comes from a grant.',
-    });
+    super(scope, id, props);
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -15,39 +15,15 @@ import { ApiFunction } from '../../lib/constructs/api-function.js';
 import type { ApiStack } from '../../lib/stacks/api-stack.js';
 import type { DataStack } from '../../lib/stacks/data-stack.js';
 import { CDK_CONTEXT, testApp } from './headroom-test-app.js';
+import { allows, idOf, mentions, refFor, resourceOf, runtimeView, statementsOfRole, type Statement } from './template-queries.js';
 
 type Name = FunctionName | 'authorizer';
-type Json = Record<string, any>;
-interface Statement {
-  readonly actions: readonly string[];
-  readonly resources: readonly unknown[];
-}
 
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 const TENANT_FUNCTIONS = [...new Set(ROUTES.filter((r) => r.auth === 'tenant').map((r) => r.handler))];
-const idOf = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
-  stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const mentions = (value: unknown, logicalId: string) => JSON.stringify(value).includes(logicalId);
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-function resourceOf(stack: Stack, construct: { node: { defaultChild?: unknown } }): Json {
-  return Template.fromStack(stack).toJSON().Resources[idOf(stack, construct)];
-}
 
 /** Every statement of the role of one function, one entry per resource. */
-function statementsOf(api: ApiStack, name: Name): Statement[] {
-  const roleId = idOf(api, api.functions[name].role);
-  const policies = Template.fromStack(api).findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: roleId }] },
-  });
-  expect(Object.keys(policies).length).toBeGreaterThan(0);
-  return Object.values(policies).flatMap((policy) =>
-    (policy.Properties.PolicyDocument.Statement as Json[]).map((statement) => ({
-      actions: asArray(statement.Action as string | string[]),
-      resources: asArray(statement.Resource),
-    })),
-  );
-}
+const statementsOf = (api: ApiStack, name: Name): Statement[] => statementsOfRole(api, api.functions[name].role);
 
 /** Whether the role may do `action` on the table itself (not one of its indexes). */
 function canOnTable(statements: Statement[], action: string, tableId: string): boolean {
@@ -62,22 +38,6 @@ function canOnIndex(statements: Statement[], action: string, tableId: string, in
 
 const shardIds = (data: DataStack) => data.shards.shards.map((shard) => idOf(data, shard.table));
 const tableId = (data: DataStack, table: Table) => idOf(data, table);
-
-/**
- * Turns a synthesized environment into what a function would see at run time, with each unresolved
- * CloudFormation reference replaced by a placeholder (`REF0`, `REF1`…) and returned for inspection.
- */
-function runtimeView(variables: Json): { env: Record<string, string>; refs: unknown[] } {
-  const refs: unknown[] = [];
-  const placeholder = (ref: unknown) => `REF${refs.push(ref) - 1}`;
-  const flatten = (value: unknown): string => {
-    if (typeof value === 'string') return value;
-    const join = (value as Json)['Fn::Join'];
-    if (join) return (join[1] as unknown[]).map(flatten).join(join[0]);
-    return placeholder(value);
-  };
-  return { env: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, flatten(v)])), refs };
-}
 
 describe('ApiStack functions', () => {
   it('builds one function per entry point, nodejs22.x on arm64 with active tracing, sized from config', () => {
@@ -211,10 +171,22 @@ describe('ApiStack grants', () => {
     }
   });
 
-  it.each(['admin-tenants', 'admin-flags'] as const)('gives %s the control table and no access to any shard table', (name) => {
-    const statements = statementsOf(api, name);
-    expect(canOnTable(statements, 'dynamodb:PutItem', control)).toBe(true);
+  it.each(['admin-tenants', 'admin-flags', 'admin-queues'] as const)(
+    'gives %s the control table and no access to any shard table',
+    (name) => {
+      const statements = statementsOf(api, name);
+      expect(canOnTable(statements, 'dynamodb:PutItem', control)).toBe(true);
+      for (const shard of shards) expect(statements.some((s) => mentions(s.resources, shard))).toBe(false);
+    },
+  );
+
+  it('gives get-usage only read access to the control table (usage counters), and no shard or queue', () => {
+    const statements = statementsOf(api, 'get-usage');
+    expect(canOnTable(statements, 'dynamodb:GetItem', control)).toBe(true);
+    expect(canOnTable(statements, 'dynamodb:Query', control)).toBe(true);
+    for (const action of WRITE_ACTIONS) expect(canOnTable(statements, action, control)).toBe(false);
     for (const shard of shards) expect(statements.some((s) => mentions(s.resources, shard))).toBe(false);
+    expect(statements.some((s) => s.actions.some((a) => a.startsWith('sqs:')))).toBe(false);
   });
 
   it('lets only admin-tenants issue usage-plan keys', () => {
@@ -407,5 +379,65 @@ describe('ApiFunction bundling', () => {
     expect(readFileSync(bundle, 'utf8')).toMatch(/^import \{ createRequire as __createRequire \} from 'node:module';/);
     const module = await import(pathToFileURL(bundle).href);
     expect(typeof module.handler).toBe('function');
+  });
+});
+
+describe('ApiStack job queues', () => {
+  const { api, messaging } = testApp();
+  const queueIds = Object.values(messaging.jobQueues).map((q) => ({
+    name: q.definition.name,
+    deadLetterName: q.definition.deadLetterQueue,
+    queue: idOf(messaging, q.queue),
+    deadLetters: idOf(messaging, q.deadLetterQueue),
+  }));
+  const adminQueues = statementsOf(api, 'admin-queues');
+
+  it('tells admin-queues where all four queues are: each job queue and its dead-letter queue', () => {
+    const variables = resourceOf(api, api.functions['admin-queues'].lambda).Properties.Environment.Variables;
+    const { env, refs } = runtimeView(variables);
+    const jobQueues = readRuntimeEnvironment(env).jobQueues!;
+    expect(Object.keys(jobQueues).sort()).toEqual(['jobs', 'jobs-dlq', 'jobs-overflow', 'jobs-overflow-dlq']);
+    for (const { name, deadLetterName, queue, deadLetters } of queueIds) {
+      expect(mentions(refFor(refs, jobQueues[name]!), queue)).toBe(true);
+      expect(mentions(refFor(refs, jobQueues[deadLetterName]!), deadLetters)).toBe(true);
+    }
+  });
+
+  it('gives no other API function the queues, or any SQS permission', () => {
+    for (const name of FUNCTION_NAMES.filter((n) => n !== 'admin-queues')) {
+      const variables = resourceOf(api, api.functions[name].lambda).Properties.Environment.Variables;
+      expect({ name, env: variables[ENV.jobQueues] }).toEqual({ name, env: undefined });
+      expect({ name, sqs: statementsOf(api, name).filter((s) => s.actions.some((a) => a.startsWith('sqs:'))) }).toEqual({ name, sqs: [] });
+    }
+  });
+
+  it('lets admin-queues read the attributes of all four queues', () => {
+    for (const { queue, deadLetters } of queueIds) {
+      expect(allows(adminQueues, 'sqs:GetQueueAttributes', queue)).toBe(true);
+      expect(allows(adminQueues, 'sqs:GetQueueAttributes', deadLetters)).toBe(true);
+    }
+  });
+
+  it('lets admin-queues start and follow message move tasks on dead-letter queues only, moving them back to their job queue', () => {
+    for (const { queue, deadLetters } of queueIds) {
+      for (const action of ['sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) {
+        expect({ action, onDeadLetters: allows(adminQueues, action, deadLetters) }).toEqual({ action, onDeadLetters: true });
+      }
+      expect(allows(adminQueues, 'sqs:SendMessage', queue)).toBe(true);
+      // A job queue is never a move task's source, and nothing is ever sent to a dead-letter queue by hand.
+      for (const action of ['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) {
+        expect({ action, onJobQueue: allows(adminQueues, action, queue) }).toEqual({ action, onJobQueue: false });
+      }
+      expect(allows(adminQueues, 'sqs:SendMessage', deadLetters)).toBe(false);
+    }
+    expect(adminQueues.some((s) => s.actions.some((a) => a.startsWith('sqs:')) && s.resources.includes('*'))).toBe(false);
+  });
+
+  it('lets admin-queues read CloudWatch metric values (oldest-message age), the only "*" beyond X-Ray, and no other function', () => {
+    const wildcard = adminQueues.filter((s) => s.resources.includes('*')).flatMap((s) => s.actions);
+    expect(wildcard.sort()).toEqual(['cloudwatch:GetMetricData', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    for (const name of FUNCTION_NAMES.filter((n) => n !== 'admin-queues')) {
+      expect(statementsOf(api, name).some((s) => s.actions.some((a) => a.startsWith('cloudwatch:')))).toBe(false);
+    }
   });
 });

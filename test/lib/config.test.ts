@@ -29,6 +29,13 @@ describe('resolveConfig', () => {
     ['an unknown tier', { tiers: { platinum: { rateLimit: 1 } } }, /"platinum"\n.*at tiers$/m],
     ['a shard listed twice', { shards: [{ name: 'shard-1' }, { name: 'shard-1' }] }, /shard shard-1 is listed twice[\s\S]*shards/],
     ['only dedicated shards', { shards: [{ name: 'shard-0', dedicatedTo: 'acme' }] }, /at least one shard must be shared/],
+    ['a zero admission rate', { messaging: { admission: { free: { rate: 0 } } } }, /messaging\.admission\.free\.rate/],
+    [
+      'an admission tier that does not exist',
+      { messaging: { admission: { platinum: { rate: 1, burst: 1 } } } },
+      /"platinum"\n.*at messaging\.admission$/m,
+    ],
+    ['a non-positive alarm threshold', { messaging: { overflowAgeAlarmSeconds: 0 } }, /messaging\.overflowAgeAlarmSeconds/],
   ])('rejects %s and names the path at fault', (_case, overrides, message) => {
     expect(() => resolveConfig(overrides)).toThrow(message);
   });

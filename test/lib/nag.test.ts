@@ -5,6 +5,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DeadLetterQueue } from '../../lib/constructs/dead-letter-queue.js';
 import { describe, expect, it } from 'vitest';
 import type { ConfigOverrides } from '../../lib/config.js';
 import { testApp } from './headroom-test-app.js';
@@ -25,7 +26,7 @@ const configs: [string, ConfigOverrides][] = [
 
 describe('cdk-nag AwsSolutions', () => {
   it.each(configs)('finds no unacknowledged error or warning with %s', (_name, overrides) => {
-    const { app, data, api } = testApp(overrides);
+    const { app, data, messaging, api } = testApp(overrides);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
     expect(() => app.synth()).not.toThrow();
 
@@ -35,7 +36,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(found('error')).toEqual([]);
     expect(found('warning')).toEqual([]);
 
-    for (const stack of [data, api]) {
+    for (const stack of [data, messaging, api]) {
       expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
       expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
     }
@@ -50,12 +51,14 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('acknowledges only these rules, each with a reason a reviewer can judge', () => {
     const { app } = testApp();
-    const reasons = new Map<string, string>();
+    const reasons = new Map<string, Set<string>>();
     for (const construct of app.node.findAll()) {
       for (const entry of construct.node.metadata) {
         if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-        for (const [id, reason] of Object.entries(entry.data as Record<string, string>))
-          reasons.set(id.replace(/^annotation::/i, ''), reason);
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          const rule = id.replace(/^annotation::/i, '');
+          reasons.set(rule, (reasons.get(rule) ?? new Set()).add(reason));
+        }
       }
     }
     expect([...reasons.keys()].sort()).toEqual(
@@ -67,8 +70,25 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-L1',
         'AwsSolutions-SMG4',
+        'AwsSolutions-SQS3',
       ].sort(),
     );
-    for (const reason of reasons.values()) expect(reason.length).toBeGreaterThan(60);
+    for (const reason of [...reasons.values()].flatMap((set) => [...set])) expect(reason.length).toBeGreaterThan(60);
+  });
+
+  it('acknowledges SQS3 (no dead-letter queue) only on queues that are themselves dead-letter queues', () => {
+    const { app, messaging } = testApp();
+    const acknowledging = app.node
+      .findAll()
+      .filter((construct) =>
+        construct.node.metadata.some(
+          (entry) =>
+            entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY &&
+            Object.keys(entry.data).some((id) => id.endsWith('AwsSolutions-SQS3')),
+        ),
+      );
+    expect(acknowledging.length).toBe(3);
+    for (const construct of acknowledging) expect(construct).toBeInstanceOf(DeadLetterQueue);
+    for (const queue of Object.values(messaging.jobQueues)) expect(acknowledging).not.toContain(queue.queue);
   });
 });
