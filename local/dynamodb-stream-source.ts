@@ -16,6 +16,7 @@ import {
 import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
 import { lambdaContext } from './lambda-context.js';
+import { interruptiblePause } from './interruptible-pause.js';
 
 export type DynamoDbStreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
 
@@ -184,16 +185,7 @@ export async function startDynamoDbStreamSource(options: DynamoDbStreamSourceOpt
   let processedRecords = 0;
   let lastCaughtUpAt = Date.now();
   let stopping = false;
-  let wake: (() => void) | undefined;
-
-  const pause = (ms: number) =>
-    new Promise<void>((resolvePause) => {
-      const timer = setTimeout(() => resolvePause(), ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolvePause();
-      };
-    });
+  const { pause, interrupt } = interruptiblePause();
 
   const progressOf = (shardId: string) => (checkpoint.shards[shardId] ??= {});
   const readerOf = (shardId: string) => {
@@ -355,7 +347,7 @@ export async function startDynamoDbStreamSource(options: DynamoDbStreamSourceOpt
     stop: () =>
       (stopped ??= (async () => {
         stopping = true;
-        wake?.();
+        interrupt();
         await running;
         streams.destroy();
       })()),

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import { lambdaContext } from './lambda-context.js';
+import { interruptiblePause } from './interruptible-pause.js';
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -126,15 +127,7 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
   const stats = { invocations: 0, peakConcurrentInvocations: 0, deletedMessages: 0, failedMessages: 0, deadLetteredMessages: 0 };
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
-  let wake: (() => void) | undefined;
-  const pause = (ms: number) =>
-    new Promise<void>((resolvePause) => {
-      const timer = setTimeout(() => resolvePause(), ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolvePause();
-      };
-    });
+  const { pause, interrupt } = interruptiblePause();
 
   async function deadLetter(message: Message): Promise<void> {
     const groupId = message.Attributes?.[MessageSystemAttributeName.MessageGroupId];
@@ -236,7 +229,7 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
     stop: () =>
       (stopped ??= (async () => {
         stopping = true;
-        wake?.();
+        interrupt();
         await polling;
         await Promise.all(inFlight);
       })()),

@@ -5,6 +5,8 @@ import { Problem } from '../problems.js';
 import {
   compileToFlagd,
   EMPTY_OVERLAY,
+  withBuiltIn,
+  withBuiltIns,
   flagType,
   offVariant,
   onVariant,
@@ -63,7 +65,7 @@ export const summarize = (record: FlagRecord): FlagSummary => ({
 
 export function flagAdmin({ store, clock }: { readonly store: FlagStore; readonly clock: Clock }) {
   async function existing(key: string): Promise<FlagRecord> {
-    const record = await store.get(key);
+    const record = withBuiltIn(key, await store.get(key));
     if (!record) throw notFound(key);
     return record;
   }
@@ -101,12 +103,14 @@ export function flagAdmin({ store, clock }: { readonly store: FlagStore; readonl
   /** Applies `edit` to the current overlay of an existing flag. */
   async function editOverlay(key: string, action: string, change: FlagChange, edit: (record: FlagRecord) => FlagOverlay) {
     const before = await existing(key);
-    return commit(action, before, { key, definition: before.definition, overlay: edit(before) }, change);
+    return commit(action, stored(before), { key, definition: before.definition, overlay: edit(before) }, change);
   }
 
   return {
     async list(): Promise<FlagSummary[]> {
-      return (await store.loadAll()).map(summarize).sort((a, b) => a.key.localeCompare(b.key));
+      return withBuiltIns(await store.loadAll())
+        .map(summarize)
+        .sort((a, b) => a.key.localeCompare(b.key));
     },
 
     async get(key: string): Promise<FlagRecord> {
@@ -116,25 +120,30 @@ export function flagAdmin({ store, clock }: { readonly store: FlagStore; readonl
     /** Creates or replaces a definition; the overlay (pins, rollout, kill) is kept. */
     async set(key: string, raw: unknown, change: FlagChange & { expectedVersion?: number }) {
       const definition = validateFlagDefinition(key, raw);
-      const before = (await store.get(key)) ?? null;
+      const before = withBuiltIn(key, await store.get(key)) ?? null;
       if (change.expectedVersion !== undefined && change.expectedVersion !== (before?.version ?? 0)) {
         throw new Problem('conflict', `Flag ${key} is at version ${before?.version ?? 0}, not ${change.expectedVersion}; read it again.`, {
           currentVersion: before?.version ?? 0,
         });
       }
       const overlay = before ? keepValidOverlay(before.overlay, definition) : EMPTY_OVERLAY;
-      return commit(before ? 'set' : 'create', before, { key, definition, overlay }, change);
+      return commit(before?.version ? 'set' : 'create', stored(before), { key, definition, overlay }, change);
     },
 
     async enable(key: string, change: FlagChange) {
       const before = await existing(key);
       const { killed: _killed, ...overlay } = before.overlay;
-      return commit('enable', before, { key, definition: { ...before.definition, state: 'ENABLED' }, overlay }, change);
+      return commit('enable', stored(before), { key, definition: { ...before.definition, state: 'ENABLED' }, overlay }, change);
     },
 
     async disable(key: string, change: FlagChange) {
       const before = await existing(key);
-      return commit('disable', before, { key, definition: { ...before.definition, state: 'DISABLED' }, overlay: before.overlay }, change);
+      return commit(
+        'disable',
+        stored(before),
+        { key, definition: { ...before.definition, state: 'DISABLED' }, overlay: before.overlay },
+        change,
+      );
     },
 
     async allow(key: string, tenants: readonly string[], change: FlagChange & { variant?: string }) {
@@ -199,6 +208,9 @@ export function flagAdmin({ store, clock }: { readonly store: FlagStore; readonl
     },
   };
 }
+
+/** A built-in that was never stored is no "before" for the audit trail or the version condition. */
+const stored = (record: FlagRecord | null): FlagRecord | null => (record && record.version > 0 ? record : null);
 
 /** Pins and rollouts that name variants the new definition no longer has are dropped rather than left dangling. */
 function keepValidOverlay(overlay: FlagOverlay, definition: FlagRecord['definition']): FlagOverlay {

@@ -2,7 +2,7 @@
 // Query at most once per TTL (≤ 30 s), so a change reaches every instance within the TTL. If the store is
 // unreachable the last good copy keeps serving (and staleness is reported) rather than flipping features off.
 import type { FlagdCore } from '@openfeature/flagd-core';
-import { compileToFlagd, type FlagRecord } from './flag-definitions.js';
+import { compileToFlagd, withBuiltIns, type FlagRecord } from './flag-definitions.js';
 import type { Clock } from './ports.js';
 
 export const MAX_FLAG_CACHE_SECONDS = 30;
@@ -31,7 +31,7 @@ export function createFlagCache({ load, clock, ttlSeconds, onStale }: FlagCacheO
   const refresh = async () => {
     const startedAt = clock.now().getTime();
     try {
-      current = { core: compileToFlagd(await load()), loadedAt: startedAt };
+      current = { core: compileToFlagd(withBuiltIns(await load())), loadedAt: startedAt };
       nextAttempt = startedAt + ttlSeconds * 1000;
     } catch (error) {
       // Retry soon, but not on every evaluation: a down table must not be hammered by every request.

@@ -232,6 +232,32 @@ export function effectiveDefinition(record: Pick<FlagRecord, 'definition' | 'ove
 
 const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
+/**
+ * Levers the code relies on exist from day one, off, so evaluating them is a plain STATIC result rather than a
+ * FLAG_NOT_FOUND error on every request; the first operator change stores them like any other flag.
+ */
+export const BUILT_IN_FLAGS: Readonly<Record<string, FlagDefinition>> = {
+  'tenant.writes-paused': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' },
+};
+
+/** A stored flag, or the never-changed built-in of that key (version 0), or undefined. */
+export function withBuiltIn(key: string, stored: FlagRecord | undefined): FlagRecord | undefined {
+  if (stored) return stored;
+  const definition = BUILT_IN_FLAGS[key];
+  return definition ? { key, version: 0, definition, overlay: EMPTY_OVERLAY, updatedAt: '', updatedBy: 'built-in' } : undefined;
+}
+
+/** Every stored flag plus the built-ins not stored yet. */
+export function withBuiltIns(stored: readonly FlagRecord[]): FlagRecord[] {
+  const keys = new Set(stored.map((record) => record.key));
+  return [
+    ...stored,
+    ...Object.keys(BUILT_IN_FLAGS)
+      .filter((key) => !keys.has(key))
+      .map((key) => withBuiltIn(key, undefined) as FlagRecord),
+  ];
+}
+
 /** A flagd evaluator over the given flags (their effective definitions). */
 export function compileToFlagd(records: readonly Pick<FlagRecord, 'key' | 'definition' | 'overlay'>[]): FlagdCore {
   const core = new FlagdCore(undefined, silentLogger);

@@ -1,6 +1,6 @@
 // Tenants and tokens in the control table. A token item and the profile that names it change in one
 // transaction, so a token either resolves to its tenant or to nothing, never to a half-rotated state.
-import { GetCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateScan, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { controlKeys } from '../../schema.js';
 import type { ControlStore, TenantPage } from '../../core/ports.js';
 import type { ShardName, TenantId, TenantProfile } from '../../core/tenancy.js';
@@ -84,21 +84,16 @@ export class DynamoControlStore implements ControlStore {
 
   async countTenantsByShard(): Promise<Record<ShardName, number>> {
     const counts: Record<ShardName, number> = {};
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: '#type = :tenant',
-          ProjectionExpression: '#shard',
-          ExpressionAttributeNames: { '#type': 'type', '#shard': 'shard' },
-          ExpressionAttributeValues: { ':tenant': 'tenant' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const scan = {
+      TableName: this.table,
+      FilterExpression: '#type = :tenant',
+      ProjectionExpression: '#shard',
+      ExpressionAttributeNames: { '#type': 'type', '#shard': 'shard' },
+      ExpressionAttributeValues: { ':tenant': 'tenant' },
+    };
+    for await (const page of paginateScan({ client: this.doc }, scan)) {
       for (const item of page.Items ?? []) counts[item.shard as string] = (counts[item.shard as string] ?? 0) + 1;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return counts;
   }
 

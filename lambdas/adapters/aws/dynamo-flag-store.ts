@@ -1,7 +1,7 @@
 // Flags in the control table: one item per flag under a shared partition (one Query loads them all) and an
 // append-only audit partition per flag. A flag and its audit entry are written in one transaction, conditional
 // on the version the writer read, so concurrent edits cannot silently overwrite each other.
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FlagRecord } from '../../core/flag-definitions.js';
 import type { FlagAuditEntry, FlagStore, FlagWriteResult } from '../../core/ports.js';
 import { controlKeys } from '../../schema.js';
@@ -24,19 +24,12 @@ export class DynamoFlagStore implements FlagStore {
 
   async loadAll(): Promise<FlagRecord[]> {
     const records: FlagRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :flags',
-          ExpressionAttributeValues: { ':flags': controlKeys.flagPartition },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      records.push(...(page.Items ?? []).map(toRecord));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const query = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :flags',
+      ExpressionAttributeValues: { ':flags': controlKeys.flagPartition },
+    };
+    for await (const page of paginateQuery({ client: this.doc }, query)) records.push(...(page.Items ?? []).map(toRecord));
     return records;
   }
 

@@ -1,6 +1,6 @@
 // Usage counters in the control table. A job's marker and its counter increments commit in one transaction, so
 // a job is counted exactly once: a redelivery finds the marker and changes nothing.
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Job } from '../../core/jobs.js';
 import type { MinuteUsage, UsageStore } from '../../core/ports.js';
 import type { TenantId } from '../../core/tenancy.js';
@@ -75,16 +75,12 @@ export class DynamoUsageStore implements UsageStore {
 
   async tenantUsage(tenantId: TenantId, fromMinute: string, toMinute: string): Promise<MinuteUsage[]> {
     const rows: MinuteUsage[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': controlKeys.tenantUsagePartition(tenantId), ':from': fromMinute, ':to': toMinute },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const query = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': controlKeys.tenantUsagePartition(tenantId), ':from': fromMinute, ':to': toMinute },
+    };
+    for await (const page of paginateQuery({ client: this.doc }, query)) {
       for (const item of page.Items ?? []) {
         rows.push({
           minute: item.sk as string,
@@ -93,8 +89,7 @@ export class DynamoUsageStore implements UsageStore {
           jobs: (item.jobs as number) ?? 0,
         });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return rows;
   }
 
@@ -102,19 +97,14 @@ export class DynamoUsageStore implements UsageStore {
     const totals: Record<string, number> = {};
     await Promise.all(
       minutes.map(async (minute) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.doc.send(
-            new QueryCommand({
-              TableName: this.table,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': controlKeys.groupJobsPartition(minute) },
-              ExclusiveStartKey: startKey,
-            }),
-          );
+        const query = {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': controlKeys.groupJobsPartition(minute) },
+        };
+        for await (const page of paginateQuery({ client: this.doc }, query)) {
           for (const item of page.Items ?? []) totals[item.sk as string] = (totals[item.sk as string] ?? 0) + ((item.jobs as number) ?? 0);
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
+        }
       }),
     );
     return totals;

@@ -90,6 +90,18 @@ describe('flag cache and provider', () => {
     expect(details).toMatchObject({ value: true, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
   });
 
+  it('serves built-in levers before anyone stores them: off, without an error, and operable like any flag', async () => {
+    const f = fixture(15);
+    const details = await f.provider.resolveBooleanEvaluation('tenant.writes-paused', true, { targetingKey: 'acme' });
+    expect(details).toMatchObject({ value: false, reason: 'STATIC' });
+    expect(details.errorCode).toBeUndefined();
+    expect((await f.admin.list()).map((flag) => [flag.key, flag.version])).toEqual([['tenant.writes-paused', 0]]);
+    expect(await f.admin.allow('tenant.writes-paused', ['acme'], ops)).toMatchObject({ version: 1, pinned: 1 });
+    f.advance(15);
+    expect(await f.value('tenant.writes-paused')).toBe(true);
+    expect((await f.admin.history('tenant.writes-paused', 10)).map((entry) => [entry.action, entry.before])).toEqual([['allow', null]]);
+  });
+
   it('refuses a TTL that would break the 60 s propagation promise', () => {
     expect(() =>
       createFlagCache({ load: async () => [], clock: { now: () => new Date() }, ttlSeconds: 45, onStale: () => undefined }),
