@@ -97,8 +97,8 @@ async function runScenario(
   );
 
   const queue = new SqsJobQueue(sqs, { jobs: emulator.queueUrl('jobs'), 'jobs-overflow': emulator.queueUrl('jobs-overflow') });
-  // The noisy group's admission: 20 jobs/s with a small burst, so its excess waits on the overflow queue.
-  const limits = { rate: 20, burst: 10 };
+  // The noisy group's admission: 10 jobs/s with a small burst, so its excess waits on the overflow queue.
+  const limits = { rate: 10, burst: 10 };
   const router = createOverflowRouter(scenario.admission ? { free: limits, standard: limits, enterprise: limits } : undefined, {
     now: () => new Date(),
   });
