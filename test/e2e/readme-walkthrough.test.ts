@@ -1,7 +1,7 @@
 // A new user's first minutes: `npm start`, the README's curl walkthrough verbatim, the CLI, a clean stop with no
 // orphan Java process, a restart that keeps the data, and a clear exit when Java is missing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,38 @@ describe('README walkthrough on `npm start`', () => {
     const bad = spawnSync('npx', ['headroom', 'tenants', 'show', 'NOT/VALID', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/tenant ids are/);
+  });
+
+  it('drives flags and queues with the CLI, refusing an invalid flag file with the JSON path at fault', () => {
+    const env = { ...process.env, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENDPOINT: url };
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-flagfile-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        state: 'ENABLED',
+        variants: { on: true, off: false },
+        defaultVariant: 'off',
+        targeting: {
+          fractional: [
+            ['on', 50],
+            ['off', 40],
+          ],
+        },
+      }),
+    );
+    const refused = spawnSync('npx', ['headroom', 'flags', 'set', 'new-inbox', '--file', bad], { cwd: root, env, encoding: 'utf8' });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('/targeting/fractional: percentages must add up to 100, got 90');
+    const queues = spawnSync('npx', ['headroom', 'queues', 'status', '--json'], { cwd: root, env, encoding: 'utf8' });
+    expect(queues.status, queues.stderr).toBe(0);
+    expect((JSON.parse(queues.stdout) as { queue: string }[]).map((q) => q.queue).sort()).toEqual([
+      'jobs',
+      'jobs-dlq',
+      'jobs-overflow',
+      'jobs-overflow-dlq',
+    ]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('stops cleanly on SIGTERM, leaving no Java process behind', async () => {
