@@ -24,7 +24,9 @@ const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTime
 
 async function handlerOverhead({ quick, log }: BenchmarkContext) {
   const control = new MemoryControlStore();
-  const data = new MemoryConversationData();
+  // The in-memory repository is emptied every 10,000 requests (outside the timed calls) so the measurement is the
+  // pipeline's cost, not the garbage collector's growing work over a heap of 100,000 stored conversations.
+  let data = new MemoryConversationData();
   const shards = [{ name: 'shard-0', table: 'memory' }];
   const clock = { now: () => new Date() };
   const platform = createPlatform({
@@ -69,13 +71,13 @@ async function handlerOverhead({ quick, log }: BenchmarkContext) {
   };
   for (let n = 0; n < 5_000; n++) await invoke(-n - 1);
   const latencies = new Float64Array(iterations);
-  const started = performance.now();
   for (let n = 0; n < iterations; n++) {
+    if (n % 10_000 === 0) data = new MemoryConversationData();
     const t0 = performance.now();
     await invoke(n);
     latencies[n] = performance.now() - t0;
   }
-  const elapsed = (performance.now() - started) / 1000;
+  const elapsed = latencies.reduce((sum, ms) => sum + ms, 0) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
   const result = {
     iterations,
