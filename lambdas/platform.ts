@@ -3,13 +3,16 @@
 // (locally AWS_ENDPOINT_URL_DYNAMODB points the SDK at DynamoDB Local).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { AsyncLocalStorageTransactionContextPropagator, OpenFeature, type Client } from '@openfeature/server-sdk';
 import { v7 as uuidv7 } from 'uuid';
+import { ApiGatewayUsageKeys } from './adapters/aws/api-gateway-usage-keys.js';
 import { DynamoControlStore } from './adapters/aws/dynamo-control-store.js';
 import { DynamoConversationStore } from './adapters/aws/dynamo-conversation-store.js';
 import { DynamoFlagStore } from './adapters/aws/dynamo-flag-store.js';
 import { DynamoUsageStore } from './adapters/aws/dynamo-usage-store.js';
-import type { OldestAge } from './adapters/aws/sqs-queue-inspector.js';
+import { cloudWatchOldestAge, SqsQueueInspector, type OldestAge } from './adapters/aws/sqs-queue-inspector.js';
+import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
 import { relayChanges, type RelayResult } from './core/change-relay.js';
 import type { ChangeRecord } from './core/change-capture.js';
 import { createOverflowRouter } from './core/overflow-router.js';
@@ -57,7 +60,7 @@ export interface Platform {
   readonly usage: UsageStore;
   /** Relays a batch of committed changes to the job queues, through this instance's admission buckets. */
   relay(records: readonly ChangeRecord[]): Promise<RelayResult>;
-  queues(): Promise<QueueInspector>;
+  queues(): QueueInspector;
 }
 
 export interface PlatformOverrides {
@@ -89,21 +92,7 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   const control = overrides.control ?? new DynamoControlStore(doc, env.controlTable);
   const flagStore = overrides.flagStore ?? new DynamoFlagStore(doc, env.controlTable);
-  // SQS and API Gateway clients load on first use: most functions never need them, and module init is cold start.
-  const usagePlans = env.usagePlans;
-  let apiGatewayKeys: Promise<UsageKeys> | undefined;
-  const usageKeys: UsageKeys =
-    overrides.usageKeys ??
-    (usagePlans
-      ? {
-          issue: async (tenantId, tier) =>
-            (
-              await (apiGatewayKeys ??= import('./adapters/aws/api-gateway-usage-keys.js').then(
-                (m) => new m.ApiGatewayUsageKeys(usagePlans),
-              ))
-            ).issue(tenantId, tier),
-        }
-      : localUsageKeys);
+  const usageKeys = overrides.usageKeys ?? (env.usagePlans ? new ApiGatewayUsageKeys(env.usagePlans) : localUsageKeys);
   const tables = new Map(env.shards.map((shard) => [shard.name, shard.table]));
   const conversationStore =
     overrides.conversationStore ??
@@ -126,13 +115,12 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
   OpenFeature.setProvider(new HeadroomFlagProvider(flagCache));
   const flags = OpenFeature.getClient();
 
-  let sqs: Promise<import('@aws-sdk/client-sqs').SQSClient> | undefined;
-  const sqsClient = () => (sqs ??= import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})));
+  const sqs = new SQSClient({});
   const jobQueueUrls = () => {
     if (!env.jobQueues) throw new Error('HEADROOM_JOB_QUEUES is not set: this function has no job queues');
     return env.jobQueues;
   };
-  let jobQueue: Promise<JobQueue> | undefined = overrides.jobQueue && Promise.resolve(overrides.jobQueue);
+  let jobQueue = overrides.jobQueue;
   const directory = createTenantDirectory({ store: control, clock, ttlSeconds: env.directoryCacheSeconds });
   const router = createOverflowRouter(env.admission, clock);
 
@@ -164,22 +152,14 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
     tenantAdmin: () => tenantAdmin({ store: control, clock, topology: env.shards, defaultTier: env.defaultTier, usageKeys }),
     flagAdmin: () => flagAdmin({ store: flagStore, clock }),
     usage: new DynamoUsageStore(doc, env.controlTable),
-    relay: async (records) =>
+    relay: (records) =>
       relayChanges(records, {
         directory,
         router,
-        queue: await (jobQueue ??= Promise.all([import('./adapters/aws/sqs-job-queue.js'), sqsClient()]).then(
-          ([{ SqsJobQueue }, client]) => new SqsJobQueue(client, jobQueueUrls()),
-        )),
+        queue: (jobQueue ??= new SqsJobQueue(sqs, jobQueueUrls())),
         defaultTier: env.defaultTier,
       }),
-    queues: async () => {
-      const [{ SqsQueueInspector, cloudWatchOldestAge }, client] = await Promise.all([
-        import('./adapters/aws/sqs-queue-inspector.js'),
-        sqsClient(),
-      ]);
-      return new SqsQueueInspector(client, jobQueueUrls(), overrides.oldestAge ?? cloudWatchOldestAge());
-    },
+    queues: () => new SqsQueueInspector(sqs, jobQueueUrls(), overrides.oldestAge ?? cloudWatchOldestAge()),
   };
 }
 

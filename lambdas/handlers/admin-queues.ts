@@ -4,7 +4,7 @@ import { adminApiHandler, json } from '../middleware/api-handler.js';
 import { validateInput } from '../middleware/request-validation.js';
 
 export const handler = adminApiHandler(async (event, p) => {
-  if (event.httpMethod === 'GET') return json(200, { items: await (await p.queues()).status() });
+  if (event.httpMethod === 'GET') return json(200, { items: await p.queues().status() });
   const { queue } = validateInput(queuePathSchema, event.pathParameters ?? {}, 'path');
-  return json(202, await (await p.queues()).redrive(queue));
+  return json(202, await p.queues().redrive(queue));
 });
