@@ -16,6 +16,7 @@ import type { Tier } from '../lambdas/environment.js';
 import { ROUTES, type FunctionName, type Route } from '../lambdas/routes.js';
 import type { TierLimits } from '../lib/config.js';
 import { lambdaContext } from './lambda-context.js';
+import { problemResponse } from '../lambdas/middleware/problem-responses.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 export type AuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
@@ -77,12 +78,6 @@ function send(response: ServerResponse, result: APIGatewayProxyResult, requestId
   response.writeHead(result.statusCode, headers);
   response.end(body);
 }
-
-const problemResult = (problem: Problem, requestId: string, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
-  statusCode: problem.status,
-  headers: { 'content-type': 'application/problem+json', ...headers },
-  body: JSON.stringify(problem.toDocument(requestId)),
-});
 
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
@@ -153,22 +148,23 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
     try {
       matched = matchRoute(method, url.pathname);
     } catch {
-      return problemResult(
+      return problemResponse(
         new Problem('validation-failed', 'The path is not validly percent-encoded. Encode ids with encodeURIComponent.'),
         requestId,
       );
     }
     if (matched === undefined)
-      return problemResult(new Problem('route-not-found', `No route ${method} ${url.pathname}. See the README for the API.`), requestId);
+      return problemResponse(new Problem('route-not-found', `No route ${method} ${url.pathname}. See the README for the API.`), requestId);
     if (matched === 'wrong-method') {
       return {
-        ...problemResult(new Problem('route-not-found', `${method} is not supported on ${url.pathname}.`), requestId),
+        ...problemResponse(new Problem('route-not-found', `${method} is not supported on ${url.pathname}.`), requestId),
         statusCode: 405,
       };
     }
     const { route, pathParameters } = matched;
     const body = await readBody(request, maxRequestBytes);
-    if (body === undefined) return problemResult(new Problem('payload-too-large', `The body exceeds ${maxRequestBytes} bytes.`), requestId);
+    if (body === undefined)
+      return problemResponse(new Problem('payload-too-large', `The body exceeds ${maxRequestBytes} bytes.`), requestId);
 
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers))
@@ -179,7 +175,7 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
 
     let authorizer: Record<string, unknown> | null = null;
     const unauthorized = () =>
-      problemResult(new Problem('unauthorized', 'Send `Authorization: Bearer <token>` with a valid API token.'), requestId, {
+      problemResponse(new Problem('unauthorized', 'Send `Authorization: Bearer <token>` with a valid API token.'), requestId, {
         'www-authenticate': 'Bearer',
       });
     if (route.auth === 'tenant') {
@@ -187,15 +183,12 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
       const allowed = decision?.policyDocument.Statement.some((statement) => statement.Effect === 'Allow');
       if (!decision || !allowed) return unauthorized();
       const refusal = usagePlanRefusal(decision);
-      if (refusal) {
-        const retryAfter = refusal.extensions.retryAfterSeconds;
-        return problemResult(refusal, requestId, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
-      }
+      if (refusal) return problemResponse(refusal, requestId);
       authorizer = { principalId: decision.principalId, ...decision.context };
     } else if (route.auth === 'admin') {
       const token = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];
       if (!token || !sameSecret(token, options.adminToken)) {
-        return problemResult(
+        return problemResponse(
           new Problem(
             'unauthorized',
             'Admin routes need `Authorization: Bearer <admin token>` (see HEADROOM_ADMIN_TOKEN or the data directory).',
@@ -262,7 +255,7 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
       .then((result) => send(response, result, requestId))
       .catch((error: unknown) => {
         console.error(`[bridge] ${request.method} ${request.url} failed:`, error);
-        send(response, problemResult(new Problem('internal', 'The function failed. See the platform log.'), requestId), requestId);
+        send(response, problemResponse(new Problem('internal', 'The function failed. See the platform log.'), requestId), requestId);
       });
   });
   server.keepAliveTimeout = 5_000;

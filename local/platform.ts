@@ -47,7 +47,7 @@ export interface LocalPlatform {
   stop(): Promise<void>;
 }
 
-export function localTopology(config: HeadroomConfig): ShardTopology {
+function localTopology(config: HeadroomConfig): ShardTopology {
   return config.shards.map((shard) => ({
     name: shard.name,
     table: localTableName.shard(shard.name),

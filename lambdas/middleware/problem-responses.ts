@@ -5,11 +5,19 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../observability.js';
 import { Problem } from '../problems.js';
 
-export const problemResponse = (problem: Problem, instance?: string, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
-  statusCode: problem.status,
-  headers: { 'content-type': 'application/problem+json', ...headers },
-  body: JSON.stringify(problem.toDocument(instance)),
-});
+/** The problem+json response for `problem`; a problem that says when to retry also gets a Retry-After header. */
+export function problemResponse(problem: Problem, instance?: string, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  const retryAfter = problem.extensions.retryAfterSeconds;
+  return {
+    statusCode: problem.status,
+    headers: {
+      'content-type': 'application/problem+json',
+      ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
+      ...headers,
+    },
+    body: JSON.stringify(problem.toDocument(instance)),
+  };
+}
 
 export function problemResponses(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
@@ -19,8 +27,7 @@ export function problemResponses(): middy.MiddlewareObj<APIGatewayProxyEvent, AP
       if (error instanceof Problem) {
         // Deliberate refusals (paused writes, throttling) are outcomes, not faults: log them quietly.
         logger.info('request refused', { type: error.slug, status: error.status });
-        const retryAfter = error.extensions.retryAfterSeconds;
-        request.response = problemResponse(error, instance, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
+        request.response = problemResponse(error, instance);
         return;
       }
       logger.error('unhandled error', { error: error as Error });

@@ -79,7 +79,6 @@ describe('async pipeline', () => {
         (u) => u.conversations === 3 && u.comments === 2,
       ),
     ).toEqual({ conversations: 3, comments: 2 });
-    const top = (await call('GET', '/admin/tenants/top', platform.adminToken)).json.items as { group: string; jobs5m: number }[];
     // 3 creates + 2 comments + 2 conversation updates from comments + 1 delete = 8 jobs.
     expect(
       await eventually(
@@ -89,7 +88,6 @@ describe('async pipeline', () => {
         (n) => n === 8,
       ),
     ).toBe(8);
-    expect(top.length).toBeGreaterThan(0);
   });
 
   it('sends a poison job to the DLQ after 5 receives while the rest of its batch is applied, and applies a duplicate once', async () => {
