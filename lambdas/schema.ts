@@ -60,6 +60,15 @@ export const shardKeys = {
   }),
   listingPartition: (tenantId: string, bucket: number): string => `${tenantPrefix(tenantId)}B#${bucket}`,
   idempotency: (tenantId: string, key: string) => ({ pk: `${tenantPrefix(tenantId)}I#${key}`, sk: 'IDEMPOTENCY' }),
+  /** A conversation's AI summary: derived data, in the conversation's own partition so it shares its tenant prefix. */
+  summary: (tenantId: string, conversationId: string) => ({ pk: `${tenantPrefix(tenantId)}C#${conversationId}`, sk: 'SUMMARY' }),
+  /**
+   * The tenant's placement marker on this shard, one per listing bucket so a busy tenant's writes (each of which
+   * checks the marker of its conversation's bucket) spread over eight items instead of queueing on one.
+   */
+  placement: (tenantId: string, bucket: number) => ({ pk: `${tenantPrefix(tenantId)}PLACEMENT#${bucket}`, sk: 'PLACEMENT' }),
+  /** A tenant-move barrier item: not a tenant item, expires by TTL; seeing it in a stream proves what came before was read. */
+  beacon: (moveId: string, round: number, n: number) => ({ pk: `~BEACON#${moveId}#${round}#${n}`, sk: 'BEACON' }),
 } as const;
 
 export const controlKeys = {
@@ -76,6 +85,23 @@ export const controlKeys = {
   tenantUsage: (tenantId: string, minute: string) => ({ pk: `USAGE#${tenantId}`, sk: minute }),
   groupJobsPartition: (minute: string) => `JOBRATE#${minute}`,
   groupJobs: (minute: string, group: string) => ({ pk: `JOBRATE#${minute}`, sk: group }),
+  /** AI tokens a tenant spent on one UTC day (the token quota's ledger). */
+  llmTokens: (tenantId: string, day: string) => ({ pk: `LLMTOKENS#${tenantId}`, sk: day }),
+  /** Operator drains of LLM routes, one partition so every instance reads them with one Query. */
+  llmRoutePartition: 'LLMROUTE',
+  llmRoute: (routeId: string) => ({ pk: 'LLMROUTE', sk: routeId }),
+  migration: (id: string) => ({ pk: `MIGRATION#${id}`, sk: 'STATE' }),
+  migrationPartition: (id: string) => `MIGRATION#${id}`,
+  migrationTenant: (id: string, tenantId: string) => ({ pk: `MIGRATION#${id}`, sk: `TENANT#${tenantId}` }),
+  /** Every migration's id, in one partition, so listing them is one Query. */
+  migrationIndex: (id: string) => ({ pk: 'MIGRATIONS', sk: id }),
+  migrationIndexPartition: 'MIGRATIONS',
+  /** Search index generations and their status (DESIGN.md §2). */
+  searchGenerationPartition: 'SEARCHGEN',
+  searchGeneration: (generation: string) => ({ pk: 'SEARCHGEN', sk: generation }),
+  /** Which stream shards a tenant move's replicator has read a barrier round's beacons in (one item per stream shard). */
+  moveBarrierPartition: (moveId: string, round: number) => `MOVEBARRIER#${moveId}#${round}`,
+  moveBarrier: (moveId: string, round: number, streamShard: string) => ({ pk: `MOVEBARRIER#${moveId}#${round}`, sk: streamShard }),
   flagAudit: (flagKey: string, at: string, version: number) => ({
     pk: `FLAGAUDIT#${flagKey}`,
     sk: `${at}#${String(version).padStart(10, '0')}`,

@@ -3,6 +3,7 @@ import type { CommentView, ConversationView } from './api-contract.js';
 import type { Tier } from '../environment.js';
 import type { FlagRecord } from './flag-definitions.js';
 import type { Job } from './jobs.js';
+import type { MigrationKind, MigrationRecord, MigrationTenantRecord } from './migration-runner.js';
 import type { QueueName } from '../queues.js';
 import type { ShardName, TenantId, TenantProfile } from './tenancy.js';
 
@@ -155,4 +156,18 @@ export interface QueueInspector {
   status(): Promise<QueueStatus[]>;
   /** Moves a DLQ's messages back to the queue they came from; returns a task handle. */
   redrive(deadLetterQueue: string): Promise<{ taskHandle: string | null; movedMessages: number | null }>;
+}
+
+/** Migration state and per-tenant progress in the control table; every save is conditional on the version read. */
+export interface MigrationStore {
+  /** False when a migration with this id exists. */
+  create(record: MigrationRecord<unknown>): Promise<boolean>;
+  get(id: string): Promise<MigrationRecord | undefined>;
+  /** Stores `record` only if the stored version is `expectedVersion`. */
+  save(record: MigrationRecord<unknown>, expectedVersion: number): Promise<boolean>;
+  list(kind?: MigrationKind): Promise<MigrationRecord[]>;
+  getTenant(id: string, tenantId: string): Promise<MigrationTenantRecord | undefined>;
+  /** Stores the tenant's progress only if its stored version is `expectedVersion` (0: none yet). */
+  putTenant(record: MigrationTenantRecord<unknown>, expectedVersion: number): Promise<boolean>;
+  listTenants(id: string): Promise<MigrationTenantRecord[]>;
 }
