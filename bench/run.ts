@@ -11,6 +11,9 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   api: () => import('./api.js'),
   flags: () => import('./flags.js'),
   fairness: () => import('./fairness.js'),
+  'llm-routing': () => import('./llm-routing.js'),
+  'tenant-move': () => import('./tenant-move.js'),
+  'search-migration': () => import('./search-migration.js'),
 };
 
 const [name, ...flags] = process.argv.slice(2);

@@ -1,17 +1,32 @@
 // One tenant's items on one shard table: conversations found through the tenant's listing-index buckets, each
-// followed by its whole partition (the conversation and its comments). The cursor records the bucket, the
-// position in it, and the conversation partition in progress, so a backfill resumes exactly where it stopped.
+// followed by its whole partition (the conversation and its comments). The listing index is ordered by last update,
+// and a conversation written during the walk jumps to its end, so a walk is bounded: pass 0 walks the entries
+// updated up to the moment it started; a conversation that moved past that bound before being reached is found by
+// the next pass, which first lists (keys only, in one go) the conversations updated during the previous pass and
+// then reads each by its partition key, which never moves. Passes repeat until one finds nothing. Changes after
+// the last pass reach the target through dual-write or catch-up, which callers turn on before enumerating.
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LISTING_BUCKETS, LISTING_INDEX, shardKeys } from '../../schema.js';
 import type { ShardItem, TenantItemPage, TenantItemSource } from '../../core/tenant-items.js';
 import type { TenantId } from '../../core/tenancy.js';
 
 interface Cursor {
-  /** Listing bucket being walked. */
+  /** Pass number; the pass visits listing entries with `lo < gsi1sk <= hi`. */
+  p: number;
+  lo: string;
+  hi: string;
+  /** Listing bucket being walked (pass 0). */
   b: number;
   /** Position in the bucket: the listing-index key of the last conversation whose partition was read. */
   k?: Record<string, unknown>;
+  /** Later passes: the conversation partitions still to read. */
+  ids?: string[];
 }
+
+/** Passes after the first; a conversation written during every id listing of them is left to dual-write (see above). */
+const MAX_PASSES = 6;
+/** Sorts after `<iso>#<id>` for the same instant, so an upper bound includes every entry of that instant. */
+const upTo = (at: Date) => `${at.toISOString()}~`;
 
 /** Conversation partitions read at once: DynamoDB answers each in a few milliseconds, so parallel reads set the pace. */
 const PARALLEL_PARTITIONS = 16;
@@ -23,6 +38,7 @@ export class DynamoTenantItems implements TenantItemSource {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async get(key: { readonly pk: string; readonly sk: string }): Promise<ShardItem | undefined> {
@@ -31,15 +47,32 @@ export class DynamoTenantItems implements TenantItemSource {
   }
 
   async page(tenantId: TenantId, cursorText: string | undefined, limit: number): Promise<TenantItemPage> {
-    const cursor: Cursor = cursorText ? decode(cursorText) : { b: 0 };
+    const cursor: Cursor = cursorText ? decode(cursorText) : { p: 0, lo: '', hi: upTo(this.now()), b: 0 };
     const items: ShardItem[] = [];
-    while (items.length < limit && cursor.b < LISTING_BUCKETS) {
+    while (items.length < limit) {
+      if (cursor.p > 0) {
+        cursor.ids ??= await this.updatedBetween(tenantId, cursor.lo, cursor.hi);
+        if (cursor.ids.length === 0) return { items };
+        const batch = cursor.ids.splice(0, PARALLEL_PARTITIONS);
+        for (const partition of await Promise.all(batch.map((pk) => this.partition(pk)))) items.push(...partition);
+        if (cursor.ids.length === 0) this.nextPass(cursor);
+        if (cursor.p > MAX_PASSES) return { items };
+        continue;
+      }
+      if (cursor.b >= LISTING_BUCKETS) {
+        this.nextPass(cursor);
+        continue;
+      }
       const { Items, LastEvaluatedKey } = await this.doc.send(
         new QueryCommand({
           TableName: this.table,
           IndexName: LISTING_INDEX,
-          KeyConditionExpression: 'gsi1pk = :bucket',
-          ExpressionAttributeValues: { ':bucket': shardKeys.listingPartition(tenantId, cursor.b) },
+          KeyConditionExpression: 'gsi1pk = :bucket AND gsi1sk BETWEEN :lo AND :hi',
+          ExpressionAttributeValues: {
+            ':bucket': shardKeys.listingPartition(tenantId, cursor.b),
+            ':lo': `${cursor.lo}\u0000`,
+            ':hi': cursor.hi,
+          },
           ProjectionExpression: 'pk, sk, gsi1pk, gsi1sk',
           // Conversations per round; each brings its comments, so a page may pass `limit` by one round.
           Limit: Math.min(64, Math.max(1, Math.ceil((limit - items.length) / 4))),
@@ -59,7 +92,37 @@ export class DynamoTenantItems implements TenantItemSource {
         delete cursor.k;
       }
     }
-    return cursor.b < LISTING_BUCKETS ? { items, cursor: encode(cursor) } : { items };
+    return { items, cursor: encode(cursor) };
+  }
+
+  /** Starts the next pass: what was updated since the current pass began. */
+  private nextPass(cursor: Cursor): void {
+    Object.assign(cursor, { p: cursor.p + 1, lo: cursor.hi, hi: upTo(this.now()), b: 0 });
+    delete cursor.k;
+    delete cursor.ids;
+  }
+
+  /** Partition keys of the tenant's conversations whose listing entry lies in (lo, hi], every bucket. */
+  private async updatedBetween(tenantId: TenantId, lo: string, hi: string): Promise<string[]> {
+    const pks = new Set<string>();
+    for (let bucket = 0; bucket < LISTING_BUCKETS; bucket++) {
+      let after: Record<string, unknown> | undefined;
+      do {
+        const { Items, LastEvaluatedKey } = await this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: LISTING_INDEX,
+            KeyConditionExpression: 'gsi1pk = :bucket AND gsi1sk BETWEEN :lo AND :hi',
+            ExpressionAttributeValues: { ':bucket': shardKeys.listingPartition(tenantId, bucket), ':lo': `${lo}\u0000`, ':hi': hi },
+            ProjectionExpression: 'pk',
+            ...(after ? { ExclusiveStartKey: after } : {}),
+          }),
+        );
+        for (const item of Items ?? []) pks.add(item.pk as string);
+        after = LastEvaluatedKey;
+      } while (after);
+    }
+    return [...pks];
   }
 
   /** A conversation and all its comments (bookkeeping items such as idempotency keys live elsewhere). */

@@ -204,7 +204,9 @@ export class OpenSearchSearchIndex implements SearchIndex {
         },
       });
       const hits = (response.body as { hits: { hits: { _source: Body; sort: (string | number)[] }[] } }).hits.hits;
-      entries.push(...hits.map((hit) => ({ id: hit._source.id as string, v: hit._source.v as number, deleted: hit._source.deleted === true })));
+      entries.push(
+        ...hits.map((hit) => ({ id: hit._source.id as string, v: hit._source.v as number, deleted: hit._source.deleted === true })),
+      );
       if (hits.length < 1000) return entries;
       after = hits.at(-1)?.sort;
     }

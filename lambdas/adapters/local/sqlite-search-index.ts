@@ -84,9 +84,7 @@ export class SqliteSearchIndex implements SearchIndex {
       `UPDATE ${tables.docs} SET v = @v, deleted = @deleted, subject = @subject, body = @body, author = @author,
        updated_at = @updatedAt WHERE rowid = @rowid`,
     );
-    const ftsInsert = this.db.prepare(
-      `INSERT INTO ${tables.fts} (rowid, tenant_token, subject, body, author) VALUES (?, ?, ?, ?, ?)`,
-    );
+    const ftsInsert = this.db.prepare(`INSERT INTO ${tables.fts} (rowid, tenant_token, subject, body, author) VALUES (?, ?, ?, ?, ?)`);
     const ftsDelete = this.db.prepare(
       `INSERT INTO ${tables.fts} (${tables.fts}, rowid, tenant_token, subject, body, author) VALUES ('delete', ?, ?, ?, ?, ?)`,
     );
@@ -127,7 +125,10 @@ export class SqliteSearchIndex implements SearchIndex {
     const match = `tenant_token : ${tenantToken(tenantId)} AND {subject body author} : (${terms.map(phrase).join(' ')})`;
     const position = after === undefined ? undefined : parsePosition(after);
     const rows = this.db
-      .prepare<unknown[], { rowid: number; id: string; kind: 'conversation' | 'comment'; conversation_id: string; updated_at: string; score: number }>(
+      .prepare<
+        unknown[],
+        { rowid: number; id: string; kind: 'conversation' | 'comment'; conversation_id: string; updated_at: string; score: number }
+      >(
         `SELECT d.rowid, d.id, d.kind, d.conversation_id, d.updated_at, s.score FROM (
            SELECT rowid, bm25(${tables.fts}, 0, 4.0, 1.0, 0.5) AS score FROM ${tables.fts} WHERE ${tables.fts} MATCH ?) s
          JOIN ${tables.docs} d ON d.rowid = s.rowid
@@ -173,7 +174,9 @@ export class SqliteSearchIndex implements SearchIndex {
   async scanVersions(generation: Generation, tenantId: TenantId): Promise<VersionEntry[]> {
     const tables = this.existing(generation);
     return this.db
-      .prepare<[string], { id: string; v: number; deleted: number }>(`SELECT id, v, deleted FROM ${tables.docs} WHERE tenant = ? ORDER BY id`)
+      .prepare<[string], { id: string; v: number; deleted: number }>(
+        `SELECT id, v, deleted FROM ${tables.docs} WHERE tenant = ? ORDER BY id`,
+      )
       .all(tenantId)
       .map((row) => ({ id: row.id, v: row.v, deleted: row.deleted === 1 }));
   }

@@ -81,7 +81,10 @@ describe('OpenSearch adapter requests', () => {
     const [exists, create] = expectRequests(2);
     expect(exists).toMatchObject({ method: 'HEAD', path: '/headroom-conversations-g2' });
     expect(create).toMatchObject({ method: 'PUT', path: '/headroom-conversations-g2' });
-    const body = JSON.parse(create?.body ?? '{}') as { settings: Record<string, unknown>; mappings: { dynamic: string; properties: Record<string, { type: string }> } };
+    const body = JSON.parse(create?.body ?? '{}') as {
+      settings: Record<string, unknown>;
+      mappings: { dynamic: string; properties: Record<string, { type: string }> };
+    };
     expect(body.settings).toEqual({ number_of_shards: 3, number_of_replicas: 1, refresh_interval: '5s' });
     expect(body.mappings.dynamic).toBe('strict');
     expect(body.mappings.properties.tenantId?.type).toBe('keyword');
@@ -93,14 +96,26 @@ describe('OpenSearch adapter requests', () => {
     const gone = searchDoc('acme', { v: 9, deleted: true, body: '' });
     const old = searchDoc('acme', { v: 1 });
     replies = [
-      () => ({ status: 200, body: { errors: true, items: [{ index: { status: 201 } }, { index: { status: 429, error: { type: 'es_rejected_execution_exception' } } }, { index: { status: 409, error: { type: 'version_conflict_engine_exception' } } }] } }),
+      () => ({
+        status: 200,
+        body: {
+          errors: true,
+          items: [
+            { index: { status: 201 } },
+            { index: { status: 429, error: { type: 'es_rejected_execution_exception' } } },
+            { index: { status: 409, error: { type: 'version_conflict_engine_exception' } } },
+          ],
+        },
+      }),
       () => ({ status: 200, body: { errors: false, items: [{ index: { status: 200 } }] } }),
     ];
     expect(await index.bulkUpsert('g2', [live, gone, old])).toEqual(['applied', 'applied', 'stale']);
     const [first, retry] = expectRequests(2);
     expect(first).toMatchObject({ method: 'POST', path: '/_bulk' });
     const lines = ndjson(first?.body ?? '');
-    expect(lines[0]).toEqual({ index: { _index: 'headroom-conversations-g2', _id: `acme:${live.id}`, routing: 'acme', version: 7, version_type: 'external' } });
+    expect(lines[0]).toEqual({
+      index: { _index: 'headroom-conversations-g2', _id: `acme:${live.id}`, routing: 'acme', version: 7, version_type: 'external' },
+    });
     expect(lines[3]).toMatchObject({ deleted: true, v: 9 });
     expect(lines.filter((line) => 'delete' in line)).toEqual([]);
     expect(ndjson(retry?.body ?? '')[0]).toMatchObject({ index: { _id: `acme:${gone.id}`, version: 9 } });
@@ -108,7 +123,12 @@ describe('OpenSearch adapter requests', () => {
   });
 
   it('surfaces failures other than conflicts and throttling, and gives up on endless throttling', async () => {
-    replies = [() => ({ status: 200, body: { errors: true, items: [{ index: { status: 400, error: { type: 'mapper_parsing_exception', reason: 'bad' } } }] } })];
+    replies = [
+      () => ({
+        status: 200,
+        body: { errors: true, items: [{ index: { status: 400, error: { type: 'mapper_parsing_exception', reason: 'bad' } } }] },
+      }),
+    ];
     await expect(index.bulkUpsert('g2', [searchDoc('acme')])).rejects.toThrow(/mapper_parsing_exception/);
     const throttled = () => ({ status: 200, body: { errors: true, items: [{ index: { status: 429 } }] } });
     replies = [throttled, throttled, throttled];
@@ -124,7 +144,10 @@ describe('OpenSearch adapter requests', () => {
       highlight: { body: ['the \uE000printer\uE001 <b>'] },
     });
     replies = [
-      () => ({ status: 200, body: { hits: { hits: [hit('c1', 'conversation', 'c1'), hit('c2/m1', 'comment', 'c2'), hit('c3', 'conversation', 'c3')] } } }),
+      () => ({
+        status: 200,
+        body: { hits: { hits: [hit('c1', 'conversation', 'c1'), hit('c2/m1', 'comment', 'c2'), hit('c3', 'conversation', 'c3')] } },
+      }),
       () => ({ status: 200, body: { docs: [{ found: true, _source: { id: 'c2', deleted: true } }] } }),
     ];
     const page = await index.search('g2', 'acme' as TenantId, 'printer AND "x', 2);
@@ -161,7 +184,10 @@ describe('OpenSearch adapter requests', () => {
     expect(await index.versionsOf('g2', 'acme' as TenantId, ['a', 'b'])).toEqual([{ id: 'a', v: 2, deleted: false }]);
     const [count, scan, lookup] = expectRequests(3);
     for (const request of [count, scan, lookup]) expect(request?.query.get('routing')).toBe('acme');
-    expect(JSON.parse(scan?.body ?? '{}')).toMatchObject({ sort: [{ id: 'asc' }], query: { bool: { filter: [{ term: { tenantId: 'acme' } }] } } });
+    expect(JSON.parse(scan?.body ?? '{}')).toMatchObject({
+      sort: [{ id: 'asc' }],
+      query: { bool: { filter: [{ term: { tenantId: 'acme' } }] } },
+    });
     expect(JSON.parse(lookup?.body ?? '{}')).toEqual({ ids: ['acme:a', 'acme:b'] });
   });
 

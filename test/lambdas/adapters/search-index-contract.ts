@@ -41,11 +41,13 @@ export function searchIndexContract(adapter: string, setup: () => Promise<{ inde
       const t = tenant('versions');
       const doc = searchDoc(t, { v: 3, body: 'third' });
       expect(await index.bulkUpsert(generation, [doc])).toEqual(['applied']);
-      expect(await index.bulkUpsert(generation, [{ ...doc, v: 2, body: 'second' }, { ...doc, v: 3 }, { ...doc, v: 4, body: 'fourth' }])).toEqual([
-        'stale',
-        'stale',
-        'applied',
-      ]);
+      expect(
+        await index.bulkUpsert(generation, [
+          { ...doc, v: 2, body: 'second' },
+          { ...doc, v: 3 },
+          { ...doc, v: 4, body: 'fourth' },
+        ]),
+      ).toEqual(['stale', 'stale', 'applied']);
       await settle();
       expect(await index.scanVersions(generation, t)).toEqual([{ id: doc.id, v: 4, deleted: false }]);
       expect((await index.search(generation, t, 'fourth', 10)).hits.map((hit) => hit.id)).toEqual([doc.id]);
@@ -110,7 +112,27 @@ export function searchIndexContract(adapter: string, setup: () => Promise<{ inde
       const t = tenant('hostile');
       await index.bulkUpsert(generation, [searchDoc(t, { body: 'AND OR NOT near the "quoted" word 🔥 fire' })]);
       await settle();
-      const queries = ['"', 'a"b', 'AND', 'NOT OR', 'NEAR(a b)', 'body:fire', '*', 'fi*', '(', ')', '{subject}:x', '^', '-fire', '🔥', "' OR 1=1 --", 'x'.repeat(10_240), '\\', '~2', '[]'];
+      const queries = [
+        '"',
+        'a"b',
+        'AND',
+        'NOT OR',
+        'NEAR(a b)',
+        'body:fire',
+        '*',
+        'fi*',
+        '(',
+        ')',
+        '{subject}:x',
+        '^',
+        '-fire',
+        '🔥',
+        "' OR 1=1 --",
+        'x'.repeat(10_240),
+        '\\',
+        '~2',
+        '[]',
+      ];
       for (const query of queries) await expect(index.search(generation, t, query, 5)).resolves.toHaveProperty('hits');
       expect((await index.search(generation, t, 'quoted', 5)).hits).toHaveLength(1);
       expect((await index.search(generation, t, '   ', 5)).hits).toEqual([]);
@@ -119,7 +141,13 @@ export function searchIndexContract(adapter: string, setup: () => Promise<{ inde
     it('never returns a comment of a deleted conversation', async () => {
       const t = tenant('orphans');
       const parent = searchDoc(t, { subject: 'parent', body: 'nothing' });
-      const child = searchDoc(t, { id: `${parent.id}/${randomUUID()}`, kind: 'comment', conversationId: parent.id, subject: '', body: 'warranty claim' });
+      const child = searchDoc(t, {
+        id: `${parent.id}/${randomUUID()}`,
+        kind: 'comment',
+        conversationId: parent.id,
+        subject: '',
+        body: 'warranty claim',
+      });
       await index.bulkUpsert(generation, [parent, child]);
       await settle();
       expect((await index.search(generation, t, 'warranty', 5)).hits.map((hit) => hit.kind)).toEqual(['comment']);

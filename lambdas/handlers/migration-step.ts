@@ -1,0 +1,31 @@
+// The migration runner's step function on AWS: Step Functions invokes it in a loop with `{ migrationId }`; it
+// advances the migration until it waits, finishes or nearly runs out of time, and tells the state machine which.
+import type { Context } from 'aws-lambda';
+import { logger } from '../observability.js';
+import { platform } from '../platform.js';
+
+/** Time kept back for saving the last step and answering. */
+const MARGIN_MS = 30_000;
+
+export interface StepInput {
+  readonly migrationId: string;
+}
+
+export interface StepOutput {
+  readonly migrationId: string;
+  readonly done: boolean;
+  readonly waitSeconds: number;
+}
+
+export const handler = async (input: StepInput, context: Context): Promise<StepOutput> => {
+  logger.addContext(context);
+  const outcome = await platform().runMigration(input.migrationId, Math.max(1000, context.getRemainingTimeInMillis() - MARGIN_MS));
+  logger.info('migration step', {
+    migrationId: input.migrationId,
+    status: outcome.status,
+    phase: 'record' in outcome ? outcome.record.phase : null,
+  });
+  if (platform().env.search) await (await platform().search()).reportProgress(input.migrationId);
+  const done = outcome.status === 'done' || outcome.status === 'missing';
+  return { migrationId: input.migrationId, done, waitSeconds: outcome.status === 'waiting' ? Math.min(300, outcome.waitSeconds) : 1 };
+};

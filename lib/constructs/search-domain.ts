@@ -1,0 +1,229 @@
+// The OpenSearch domain behind search, with secure defaults in one place: encryption at rest and node to node,
+// HTTPS only (TLS 1.2+), zone awareness, slow and error logs, and IAM identity policies as the only way in (no
+// open access policy): each function is granted exactly the index pattern it uses. Alarms cover what breaks
+// search for customers: a red or yellow cluster, storage running out, JVM pressure and 5xx answers.
+import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { EbsDeviceVolumeType } from 'aws-cdk-lib/aws-ec2';
+import { ManagedPolicy, PolicyStatement, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, ResourcePolicy, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Domain, EngineVersion, TLSSecurityPolicy } from 'aws-cdk-lib/aws-opensearchservice';
+import { Construct } from 'constructs';
+
+/** Every search generation is an index `<prefix>-<generation>`; grants cover this pattern only. */
+export const SEARCH_INDEX_PREFIX = 'headroom-conversations';
+
+export interface SearchDomainProps {
+  readonly dataNodes: number;
+  readonly dataNodeInstanceType: string;
+  /** Dedicated cluster-manager nodes; 0 for none. */
+  readonly masterNodes: number;
+  readonly masterNodeInstanceType: string;
+  readonly volumeSizeGb: number;
+  readonly availabilityZones: 2 | 3;
+  readonly freeStorageAlarmMb: number;
+  readonly jvmPressureAlarmPercent: number;
+  /**
+   * Log retention of the slow and error logs.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+export interface SearchDomainAlarms {
+  readonly clusterRed: IAlarm;
+  readonly clusterYellow: IAlarm;
+  readonly freeStorage: IAlarm;
+  readonly jvmPressure: IAlarm;
+  readonly serverErrors: IAlarm;
+}
+
+export class SearchDomain extends Construct {
+  readonly domain: Domain;
+  readonly alarms: SearchDomainAlarms;
+  /** Read the generations' search endpoints (`_search`, `_mget`, `_count`). */
+  readonly searchPolicy: ManagedPolicy;
+  /** Create, write, read and drop generations. */
+  readonly indexingPolicy: ManagedPolicy;
+  /** Domain status and cluster health, for migration pre-flight checks. */
+  readonly healthCheckPolicy: ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: SearchDomainProps) {
+    super(scope, id);
+    if (props.dataNodes % props.availabilityZones !== 0)
+      throw new Error(`search domain: ${props.dataNodes} data nodes cannot spread evenly over ${props.availabilityZones} zones`);
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const log = (name: string) => new LogGroup(this, name, { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroups = { slowSearch: log('SlowSearchLogs'), slowIndex: log('SlowIndexLogs'), errors: log('ErrorLogs') };
+    // The service writes the logs under this resource policy; written here rather than by CDK's custom resource,
+    // which would add a Lambda function with a managed policy and wildcard permissions to the stack.
+    new ResourcePolicy(this, 'LogDelivery', {
+      policyStatements: [
+        new PolicyStatement({
+          principals: [new ServicePrincipal('es.amazonaws.com')],
+          actions: ['logs:PutLogEvents', 'logs:CreateLogStream'],
+          resources: Object.values(logGroups).map((group) => group.logGroupArn),
+        }),
+      ],
+    });
+
+    this.domain = new Domain(this, 'Domain', {
+      version: EngineVersion.OPENSEARCH_3_7,
+      capacity: {
+        dataNodes: props.dataNodes,
+        dataNodeInstanceType: props.dataNodeInstanceType,
+        ...(props.masterNodes > 0 ? { masterNodes: props.masterNodes, masterNodeInstanceType: props.masterNodeInstanceType } : {}),
+      },
+      ebs: { volumeSize: props.volumeSizeGb, volumeType: EbsDeviceVolumeType.GP3 },
+      zoneAwareness: { enabled: true, availabilityZoneCount: props.availabilityZones },
+      encryptionAtRest: { enabled: true },
+      nodeToNodeEncryption: true,
+      enforceHttps: true,
+      tlsSecurityPolicy: TLSSecurityPolicy.TLS_1_2,
+      logging: {
+        slowSearchLogEnabled: true,
+        slowSearchLogGroup: logGroups.slowSearch,
+        slowIndexLogEnabled: true,
+        slowIndexLogGroup: logGroups.slowIndex,
+        appLogEnabled: true,
+        appLogGroup: logGroups.errors,
+      },
+      suppressLogsResourcePolicy: true,
+      // Writes to a dropped generation must fail (and be retried against the current registry), not re-create it.
+      advancedOptions: { 'rest.action.multi.allow_explicit_index': 'true', 'action.auto_create_index': 'false' },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    Validations.of(this.domain).acknowledge(
+      {
+        id: 'AwsSolutions-OS1',
+        reason:
+          'Access is IAM-only: the domain has no access policy, and each function holds an identity policy for the ' +
+          'headroom-conversations-* indexes alone. VPC placement adds no control over who may call it, and would ' +
+          'put every search and indexing function in the VPC.',
+      },
+      {
+        id: 'AwsSolutions-OS3',
+        reason: 'No IP allow-list: callers are Lambda functions with changing addresses, authenticated by SigV4 and authorised by IAM.',
+      },
+      {
+        id: 'AwsSolutions-OS5',
+        reason:
+          'Anonymous access is impossible: there is no resource policy, so every request must be SigV4-signed by a principal with an identity policy.',
+      },
+      {
+        id: 'AwsSolutions-OS4',
+        reason: 'Dedicated cluster-manager nodes are configured through `search.masterNodes` (3 by default); a test stack may set 0.',
+      },
+    );
+
+    ({ search: this.searchPolicy, indexing: this.indexingPolicy, healthCheck: this.healthCheckPolicy } = this.accessPolicies());
+
+    const alarm = (name: string, props_: ConstructorParameters<typeof Alarm>[2]) => new Alarm(this, name, props_);
+    const minute = Duration.minutes(1);
+    this.alarms = {
+      clusterRed: alarm('ClusterRed', {
+        alarmDescription: 'Search cluster is red: at least one primary shard is unassigned, so some searches and writes fail.',
+        metric: this.domain.metricClusterStatusRed({ period: minute, statistic: 'Maximum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.BREACHING,
+      }),
+      clusterYellow: alarm('ClusterYellow', {
+        alarmDescription: 'Search cluster is yellow: replicas are unassigned, one node loss away from red.',
+        metric: this.domain.metricClusterStatusYellow({ period: minute, statistic: 'Maximum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 5,
+        treatMissingData: TreatMissingData.MISSING,
+      }),
+      freeStorage: alarm('FreeStorage', {
+        alarmDescription: `A search node has less than ${props.freeStorageAlarmMb} MB free; at the flood stage indexes turn read-only.`,
+        metric: this.domain.metricFreeStorageSpace({ period: minute, statistic: 'Minimum' }),
+        threshold: props.freeStorageAlarmMb,
+        comparisonOperator: ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.BREACHING,
+      }),
+      jvmPressure: alarm('JvmPressure', {
+        alarmDescription: `Search JVM memory pressure above ${props.jvmPressureAlarmPercent} %: requests will be rejected and nodes may crash.`,
+        metric: this.domain.metricJVMMemoryPressure({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: props.jvmPressureAlarmPercent,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.MISSING,
+      }),
+      serverErrors: alarm('ServerErrors', {
+        alarmDescription: 'The search domain answers 5xx: searches or indexing are failing.',
+        metric: this.domain.metric('5xx', { period: minute, statistic: 'Sum' }),
+        threshold: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    };
+  }
+
+  /** The public search function: read endpoints only. */
+  grantSearch(role: IRole): void {
+    role.addManagedPolicy(this.searchPolicy);
+  }
+
+  /** The indexer and the migration runner: write, read and drop generations. */
+  grantIndexing(role: IRole): void {
+    role.addManagedPolicy(this.indexingPolicy);
+  }
+
+  /** The migration pre-flight: domain status and cluster health. */
+  grantHealthCheck(role: IRole): void {
+    role.addManagedPolicy(this.healthCheckPolicy);
+  }
+
+  /**
+   * The access policies live here, next to the domain, so their index pattern (one index per generation, created
+   * at run time, hence a wildcard) is reviewed once; functions in other stacks attach them.
+   */
+  private accessPolicies(): { search: ManagedPolicy; indexing: ManagedPolicy; healthCheck: ManagedPolicy } {
+    const arn = this.domain.domainArn;
+    const pattern = `${arn}/${SEARCH_INDEX_PREFIX}-*`;
+    const managed = (id: string, description: string, statements: PolicyStatement[]) =>
+      new ManagedPolicy(this, id, { description, statements });
+    const search = managed('SearchAccess', 'Headroom: search the conversation indexes', [
+      // The client sends queries with a body as POST: POST is allowed on exactly these read endpoints.
+      new PolicyStatement({
+        actions: ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost'],
+        resources: ['_search', '_mget', '_count'].map((endpoint) => `${pattern}/${endpoint}`),
+      }),
+    ]);
+    const indexing = managed('IndexingAccess', 'Headroom: write, read and drop conversation index generations', [
+      new PolicyStatement({
+        actions: ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost', 'es:ESHttpPut', 'es:ESHttpDelete'],
+        resources: [pattern, `${pattern}/*`],
+      }),
+      // Bulk requests go to the domain's `_bulk` endpoint, naming each document's index inside the body.
+      new PolicyStatement({ actions: ['es:ESHttpPost'], resources: [`${arn}/_bulk`] }),
+    ]);
+    const healthCheck = managed('HealthCheckAccess', 'Headroom: search domain status and cluster health', [
+      new PolicyStatement({ actions: ['es:DescribeDomain'], resources: [arn] }),
+      new PolicyStatement({ actions: ['es:ESHttpGet'], resources: [`${arn}/_cluster/health`] }),
+    ]);
+    const domainArn = `<${Stack.of(this).getLogicalId(this.domain.node.defaultChild as CfnElement)}.Arn>`;
+    for (const policy of [search, indexing]) {
+      Validations.of(policy).acknowledge(
+        ...[
+          `${domainArn}/${SEARCH_INDEX_PREFIX}-*`,
+          `${domainArn}/${SEARCH_INDEX_PREFIX}-*/*`,
+          ...['_search', '_mget', '_count'].map((e) => `${domainArn}/${SEARCH_INDEX_PREFIX}-*/${e}`),
+        ].map((resource) => ({
+          id: `AwsSolutions-IAM5[Resource::${resource}]`,
+          reason:
+            'Every search generation is its own index, created at run time by a migration (headroom-conversations-g1, -g2, …); the ' +
+            'pattern covers exactly those indexes of this one domain and nothing else on it.',
+        })),
+      );
+    }
+    return { search, indexing, healthCheck };
+  }
+}
