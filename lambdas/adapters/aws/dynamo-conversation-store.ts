@@ -1,13 +1,9 @@
 // Conversations on one shard table for one tenant. Every key is built by lambdas/schema.ts from the tenant id
-// this store was constructed with, so a store can only ever address its own tenant's items.
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+// this store was constructed with, so a store can only ever address its own tenant's items. Every write carries a
+// condition check on the tenant's placement marker for this shard and the route's epoch, so a writer with a stale
+// route (the tenant was fenced or moved to another shard) is refused by DynamoDB itself.
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { LISTING_BUCKETS, LISTING_INDEX, listingBucket, shardKeys } from '../../schema.js';
 import type {
@@ -18,8 +14,9 @@ import type {
   ListPosition,
   WriteOutcome,
 } from '../../core/ports.js';
+import { PlacementRefused, type PlacementState } from '../../core/placement-fence.js';
 import type { TenantId } from '../../core/tenancy.js';
-import { failedConditionIndex, isConditionFailure, withConflictRetry } from './dynamo-errors.js';
+import { withConflictRetry } from './dynamo-errors.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Item = Record<string, unknown>;
@@ -36,6 +33,13 @@ const toConversation = (item: Item): ConversationRecord => ({
   deleted: item.deleted === true,
 });
 
+/** Which items of a cancelled transaction failed their condition (DynamoDB reports a reason per item, in order). */
+function failedConditions(error: unknown): boolean[] | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  const failed = (error.CancellationReasons ?? []).map((reason) => reason.Code === 'ConditionalCheckFailed');
+  return failed.some(Boolean) ? failed : undefined;
+}
+
 const toComment = (item: Item): CommentRecord => ({
   id: item.id as string,
   conversationId: item.conversationId as string,
@@ -51,7 +55,41 @@ export class DynamoConversationStore implements ConversationStore {
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly tenantId: TenantId,
+    /** The epoch of the route this store was built from (the tenant directory's `epoch`). */
+    private readonly epoch = 1,
   ) {}
+
+  /**
+   * The write is valid only while the tenant's marker on this shard (for the conversation's bucket) is absent
+   * (the tenant never moved) or active with this route's epoch. It goes last, so the indexes of the other items
+   * (the claim first) keep their meaning.
+   */
+  private placementCheck(conversationId: string): TransactItem {
+    return {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: shardKeys.placement(this.tenantId, listingBucket(conversationId)),
+        ConditionExpression: 'attribute_not_exists(pk) OR (#state = :active AND epoch = :epoch)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':active': 'active', ':epoch': this.epoch },
+      },
+    };
+  }
+
+  /** Why the marker refused a write: still fenced, or the route is stale (moved away, or an older epoch). */
+  private async placementRefusal(conversationId: string): Promise<PlacementRefused> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: shardKeys.placement(this.tenantId, listingBucket(conversationId)),
+        ConsistentRead: true,
+      }),
+    );
+    const state = (Item?.state as PlacementState | undefined) ?? 'active';
+    const epoch = (Item?.epoch as number | undefined) ?? this.epoch;
+    if (state === 'active' && epoch !== this.epoch) return new PlacementRefused('stale-epoch', epoch);
+    return new PlacementRefused(state, epoch);
+  }
 
   async createConversation(conversation: ConversationRecord, claim?: IdempotencyClaim, now = new Date()): Promise<WriteOutcome> {
     const bucket = listingBucket(conversation.id);
@@ -71,7 +109,7 @@ export class DynamoConversationStore implements ConversationStore {
       deleted: false,
     };
     const put: TransactItem = { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
-    return this.commit([put], claim, now);
+    return this.commit(conversation.id, [put], claim, now);
   }
 
   async addComment(comment: CommentRecord, claim?: IdempotencyClaim, now = new Date()): Promise<WriteOutcome> {
@@ -107,7 +145,7 @@ export class DynamoConversationStore implements ConversationStore {
         },
       },
     ];
-    return this.commit(items, claim, now, 0);
+    return this.commit(comment.conversationId, items, claim, now, 0);
   }
 
   /**
@@ -115,6 +153,7 @@ export class DynamoConversationStore implements ConversationStore {
    * is taken: the stored request decides between a replay and a reuse error.
    */
   private async commit(
+    conversationId: string,
     items: TransactItem[],
     claim: IdempotencyClaim | undefined,
     now: Date,
@@ -139,20 +178,19 @@ export class DynamoConversationStore implements ConversationStore {
           },
         ]
       : [];
-    // The claim goes first so that a retry is recognised as a replay before any other condition is judged.
-    const transactItems = [...claimItem, ...items];
+    // The claim goes first so that a retry is recognised as a replay before any other condition is judged; the
+    // placement check goes last.
+    const transactItems = [...claimItem, ...items, this.placementCheck(conversationId)];
     try {
-      if (transactItems.length === 1 && items[0]?.Put) {
-        await this.doc.send(new PutCommand(items[0].Put));
-      } else {
-        await withConflictRetry(() => this.doc.send(new TransactWriteCommand({ TransactItems: transactItems })));
-      }
+      await withConflictRetry(() => this.doc.send(new TransactWriteCommand({ TransactItems: transactItems })));
       return { kind: 'written' };
     } catch (error) {
-      const failed = transactItems.length === 1 ? (isConditionFailure(error) ? 0 : -1) : failedConditionIndex(error);
-      if (failed < 0) throw error;
-      if (claim && failed === 0) return this.judgeClaim(claim);
-      if (failed === claimItem.length + conversationIndex) return { kind: 'conversation-missing' };
+      const failed = failedConditions(error);
+      if (!failed) throw error;
+      // A refused route outranks every other verdict: this shard's copy may be behind the tenant's real one.
+      if (failed[transactItems.length - 1]) throw await this.placementRefusal(conversationId);
+      if (claim && failed[0]) return this.judgeClaim(claim);
+      if (conversationIndex >= 0 && failed[claimItem.length + conversationIndex]) return { kind: 'conversation-missing' };
       throw error;
     }
   }
@@ -228,19 +266,24 @@ export class DynamoConversationStore implements ConversationStore {
   }
 
   async softDeleteConversation(conversationId: string, at: string): Promise<boolean> {
+    const update: TransactItem = {
+      Update: {
+        TableName: this.table,
+        Key: shardKeys.conversation(this.tenantId, conversationId),
+        UpdateExpression: 'SET deleted = :true, updatedAt = :at, v = v + :one',
+        ConditionExpression: 'attribute_exists(pk) AND deleted = :false',
+        ExpressionAttributeValues: { ':true': true, ':false': false, ':at': at, ':one': 1 },
+      },
+    };
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: shardKeys.conversation(this.tenantId, conversationId),
-          UpdateExpression: 'SET deleted = :true, updatedAt = :at, v = v + :one',
-          ConditionExpression: 'attribute_exists(pk) AND deleted = :false',
-          ExpressionAttributeValues: { ':true': true, ':false': false, ':at': at, ':one': 1 },
-        }),
+      await withConflictRetry(() =>
+        this.doc.send(new TransactWriteCommand({ TransactItems: [update, this.placementCheck(conversationId)] })),
       );
       return true;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      const failed = failedConditions(error);
+      if (!failed) throw error;
+      if (failed[1]) throw await this.placementRefusal(conversationId);
       return (await this.getConversation(conversationId)) !== undefined;
     }
   }
