@@ -18,7 +18,12 @@ export default tseslint.config(
   },
   {
     files: ['lambdas/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['aws-cdk-lib', 'aws-cdk-lib/*', '**/lib/**', '../local/*', '../../local/*', '../../../local/*'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['aws-cdk-lib', 'aws-cdk-lib/*', '**/lib/**', '../local/*', '../../local/*', '../../../local/*'] },
+      ],
+    },
   },
   {
     // Infrastructure builds from the schema, routes and environment contract, never from runtime logic.

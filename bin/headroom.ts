@@ -10,6 +10,11 @@ import { tenantListSchema } from '../lambdas/core/flag-definitions.js';
 import { TIERS } from '../lambdas/environment.js';
 import { CliError, connect, DEFAULT_ENDPOINT, type AdminClient } from './cli/admin-client.js';
 import { emit, keyValues, table } from './cli/output.js';
+import { registerLlmCommands } from './cli/llm-commands.js';
+import { registerMoveCommands } from './cli/move-commands.js';
+import { registerSearchCommands } from './cli/search-commands.js';
+import { operationsReport } from './cli/operations-report.js';
+import type { OperationsSnapshot } from '../lambdas/core/operations-snapshot.js';
 
 interface GlobalOptions {
   readonly json?: boolean;
@@ -116,17 +121,25 @@ program
 
 program
   .command('status')
-  .description('platform status: shards and their tenants')
+  .description(
+    'platform status: shards and their tenants; heartbeat alarm, canary, API latency per route, queues, job dwell per group, overflow, dead letters, migrations (the ops console numbers)',
+  )
   .action(
     action(async (client, options) => {
-      const status = await client.request<{ tenants: number; shards: { name: string; dedicatedTo: string | null; tenants: number }[] }>(
-        'GET',
-        '/admin/status',
-      );
+      const status = await client.request<{
+        tenants: number;
+        shards: { name: string; dedicatedTo: string | null; tenants: number }[];
+        operations?: OperationsSnapshot | null;
+      }>('GET', '/admin/status');
       emit(options.json === true, { endpoint: client.endpoint, ...status }, () =>
-        [`endpoint  ${client.endpoint}`, `tenants   ${status.tenants}`, '', table(status.shards, ['name', 'dedicatedTo', 'tenants'])].join(
-          '\n',
-        ),
+        [
+          `endpoint  ${client.endpoint}`,
+          `tenants   ${status.tenants}`,
+          '',
+          table(status.shards, ['name', 'dedicatedTo', 'tenants']),
+          '',
+          operationsReport(status.operations),
+        ].join('\n'),
       );
     }),
   );
@@ -323,6 +336,10 @@ flags
       emit(options.json === true, result, () => keyValues(result));
     }),
   );
+
+registerLlmCommands(program, action);
+registerMoveCommands(program, action);
+registerSearchCommands(program, action);
 
 try {
   await program.parseAsync(process.argv);

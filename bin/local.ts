@@ -14,8 +14,33 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 
+/** Seconds from an environment variable (the canary and monitor periods); exits with a clear message if invalid. */
+function seconds(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value < 1 || value > 3600) {
+    console.error(`${name} must be a number of seconds from 1 to 3600 (got ${raw}).`);
+    process.exit(1);
+  }
+  return value;
+}
+
+// The synthetic canary and the heartbeat monitor run by default; HEADROOM_HEARTBEAT=off turns both off.
+const heartbeat =
+  process.env.HEADROOM_HEARTBEAT === 'off'
+    ? undefined
+    : {
+        canaryIntervalSeconds: seconds('HEADROOM_CANARY_INTERVAL_SECONDS', 60),
+        monitorPeriodSeconds: seconds('HEADROOM_MONITOR_PERIOD_SECONDS', 30),
+      };
+
 try {
-  const platform = await startLocalPlatform({ dataDir, port, adminToken: process.env.HEADROOM_ADMIN_TOKEN });
+  const platform = await startLocalPlatform({
+    dataDir,
+    port,
+    adminToken: process.env.HEADROOM_ADMIN_TOKEN,
+    ...(heartbeat ? { heartbeat } : {}),
+  });
   const token = platform.demo?.token;
   console.log(
     [
@@ -24,6 +49,7 @@ try {
         ? `Demo tenant "demo", token: ${token}`
         : 'Demo tenant "demo" exists; its token was rotated, so it is not shown (`npx headroom tokens rotate demo`).',
       `Try: curl -s ${platform.url}/v1/conversations -H "Authorization: Bearer ${token ?? '<token>'}"`,
+      `Ops console: ${platform.url}/_ops${heartbeat ? ` (canary every ${heartbeat.canaryIntervalSeconds} s, heartbeat monitor every ${heartbeat.monitorPeriodSeconds} s)` : ' (canary and heartbeat monitor off)'}`,
       'Operator CLI: npx headroom --help. Stop with Ctrl-C.',
     ].join('\n'),
   );

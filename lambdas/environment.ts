@@ -1,6 +1,7 @@
 // The contract between infrastructure and runtime: lib/ sets these variables on every function, the embedded
 // platform sets the same ones for itself, and the runtime reads them in exactly one place (lambdas/platform.ts).
 import * as z from 'zod';
+import { llmSettingsSchema } from './llm-routes.js';
 
 export const ENV = {
   shards: 'HEADROOM_SHARDS',
@@ -16,6 +17,14 @@ export const ENV = {
   jobQueues: 'HEADROOM_JOB_QUEUES',
   /** JSON `{ tier: { rate, burst } }`: jobs per second a tenant group may put on the main queue. */
   admission: 'HEADROOM_ADMISSION',
+  /** JSON tenant-move settings (fence wait, backfill rate, catch-up gate, barrier beacons); see lib/config.ts `tenantMove`. */
+  tenantMove: 'HEADROOM_TENANT_MOVE',
+  /** ARN of the migration runner's state machine (AWS only), which moves and index migrations are started on. */
+  migrationRunnerArn: 'HEADROOM_MIGRATION_RUNNER_ARN',
+  /** JSON search engine settings (`searchEngineSchema`): OpenSearch on AWS, SQLite FTS5 locally. Unset: no search. */
+  search: 'HEADROOM_SEARCH',
+  /** JSON LlmSettings (lambdas/core/llm-routes.ts): routes, lanes, quotas, deadlines. Unset: no AI features. */
+  llm: 'HEADROOM_LLM',
 } as const;
 
 export const TIERS = ['free', 'standard', 'enterprise'] as const;
@@ -31,6 +40,39 @@ export const shardTopologySchema = z
   )
   .min(1);
 export type ShardTopology = z.infer<typeof shardTopologySchema>;
+
+/** How tenant moves pace themselves and how long a fenced write waits (lib/config.ts `tenantMove` documents each). */
+export const tenantMoveSettingsSchema = z.strictObject({
+  fenceWaitMs: z.number().int().min(0).max(10_000),
+  backfillItemsPerSecond: z.number().int().positive(),
+  catchUpLagMs: z.number().int().positive(),
+  barrierBeacons: z.number().int().min(1).max(1000),
+  cutoverTimeoutMs: z.number().int().positive(),
+});
+export type TenantMoveSettings = z.infer<typeof tenantMoveSettingsSchema>;
+
+export const DEFAULT_TENANT_MOVE_SETTINGS: TenantMoveSettings = {
+  fenceWaitMs: 2000,
+  backfillItemsPerSecond: 2000,
+  catchUpLagMs: 1000,
+  barrierBeacons: 64,
+  cutoverTimeoutMs: 1500,
+};
+
+export const searchEngineSchema = z.discriminatedUnion('engine', [
+  z.strictObject({
+    engine: z.literal('opensearch'),
+    endpoint: z.url(),
+    region: z.string().min(1),
+    indexPrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{0,60}$/),
+    shards: z.number().int().min(1),
+    replicas: z.number().int().min(0),
+    /** The domain's name, for pre-flight health checks before a migration starts or cuts over. */
+    domainName: z.string().min(3).optional(),
+  }),
+  z.strictObject({ engine: z.literal('sqlite'), file: z.string().min(1) }),
+]);
+export type SearchEngineSettings = z.infer<typeof searchEngineSchema>;
 
 /** An environment variable holding JSON, validated with `schema`; the error names the variable. */
 function jsonOf<T>(schema: z.ZodType<T>, name: string) {
@@ -66,6 +108,10 @@ export const runtimeEnvironmentSchema = z.object({
     ENV.admission,
   ).optional(),
   cursorKey: z.string().min(16).optional(),
+  tenantMove: jsonOf(tenantMoveSettingsSchema, ENV.tenantMove).optional(),
+  migrationRunnerArn: z.string().startsWith('arn:').optional(),
+  llm: jsonOf(llmSettingsSchema, ENV.llm).optional(),
+  search: jsonOf(searchEngineSchema, ENV.search).optional(),
   /** JSON `{ tier: usage plan name }`, set on AWS only; without it usage keys are local values. */
   usagePlans: z
     .string()

@@ -10,6 +10,7 @@ import { ApiGatewayUsageKeys } from './adapters/aws/api-gateway-usage-keys.js';
 import { DynamoControlStore } from './adapters/aws/dynamo-control-store.js';
 import { DynamoConversationStore } from './adapters/aws/dynamo-conversation-store.js';
 import { DynamoFlagStore } from './adapters/aws/dynamo-flag-store.js';
+import { DynamoMigrationStore } from './adapters/aws/dynamo-migration-store.js';
 import { DynamoUsageStore } from './adapters/aws/dynamo-usage-store.js';
 import { cloudWatchOldestAge, SqsQueueInspector, type OldestAge } from './adapters/aws/sqs-queue-inspector.js';
 import { SqsJobQueue } from './adapters/aws/sqs-job-queue.js';
@@ -30,15 +31,29 @@ import {
   type FlagStore,
   type IdGenerator,
   type JobQueue,
+  type MigrationStore,
   type QueueInspector,
   type UsageKeys,
   type UsageStore,
 } from './core/ports.js';
 import { tenantAdmin, type TenantAdmin } from './core/tenant-admin.js';
+import { DynamoRouteDrainStore } from './adapters/aws/dynamo-route-drain-store.js';
+import { DynamoSummaryStore } from './adapters/aws/dynamo-summary-store.js';
+import { DynamoTokenLedger } from './adapters/aws/dynamo-token-ledger.js';
+import type { SummaryJobDeps, SummaryStore } from './core/conversation-summary.js';
+import { createTokenQuota, type TokenQuota } from './core/token-quota.js';
+import type { LlmServices } from './llm-platform.js';
+import type { OperationsSnapshot } from './core/operations-snapshot.js';
 import { createTenantDirectory, type TenantDirectory } from './core/tenant-directory.js';
+import { fencedConversationStore } from './core/placement-fence.js';
+import type { MoveServices } from './move-platform.js';
+import type { SearchServices } from './search-platform.js';
+import type { SearchIndex } from './core/search-index.js';
+import type { Playbook, RunOutcome } from './core/migration-runner.js';
 import type { TenantContext } from './core/tenancy.js';
-import { readRuntimeEnvironment, type RuntimeEnvironment } from './environment.js';
+import { DEFAULT_TENANT_MOVE_SETTINGS, readRuntimeEnvironment, type RuntimeEnvironment } from './environment.js';
 import { heartbeatMetrics, logger, metrics } from './observability.js';
+import { Problem } from './problems.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export interface Platform {
@@ -61,6 +76,26 @@ export interface Platform {
   /** Relays a batch of committed changes to the job queues, through this instance's admission buckets. */
   relay(records: readonly ChangeRecord[]): Promise<RelayResult>;
   queues(): QueueInspector;
+  /** Search: engine, generations, indexer, index migration (composed on first use). */
+  search(): Promise<SearchServices>;
+  /** Every migration's state (search index migrations and tenant moves), in the control table. */
+  readonly migrations: MigrationStore;
+  /** Wakes the migration runner for a migration (Step Functions on AWS, the in-process loop locally). */
+  wakeMigration(migrationId: string): Promise<void>;
+  /** Advances one migration of any kind through its playbook until it waits, finishes or spends `budgetMs`. */
+  runMigration(migrationId: string, budgetMs: number): Promise<RunOutcome>;
+  /** Tenant moves between shards: operator commands, the playbook and the move replicator (composed on first use). */
+  moves(): Promise<MoveServices>;
+  /** AI help (router, route drains), composed on first use so functions that never call a model pay nothing for it. */
+  llm(): Promise<LlmServices>;
+  /** Per-tenant daily AI token quotas. */
+  tokenQuota(): TokenQuota;
+  /** The tenant's conversation summaries, on its own shard next to its conversations. */
+  summaryStore(tenant: TenantContext): SummaryStore;
+  /** What the conversation summary job processor needs (the background lane). */
+  summaryJobDeps(): SummaryJobDeps;
+  /** Live operator numbers (heartbeats, latency, queues, …); null where the CloudWatch dashboard shows them instead. */
+  operations(): Promise<OperationsSnapshot | null>;
 }
 
 export interface PlatformOverrides {
@@ -74,6 +109,15 @@ export interface PlatformOverrides {
   readonly jobQueue?: JobQueue;
   /** Where the age of a queue's oldest message comes from (CloudWatch on AWS). */
   readonly oldestAge?: OldestAge;
+  /** Wakes the migration runner for a migration (the embedded platform's in-process loop; Step Functions on AWS). */
+  readonly startMigration?: (migrationId: string) => Promise<void>;
+  /** Replaces the search engine (tests); `searchSettleSeconds` shortens migrations' cache waits. */
+  readonly searchIndex?: SearchIndex;
+  readonly searchSettleSeconds?: number;
+  /** Writes per second on a shard (the embedded platform counts its stream records; CloudWatch is not there). */
+  readonly shardWriteRate?: (shard: string) => Promise<number | null>;
+  /** The embedded platform's operations snapshot (its in-process metrics registry). */
+  readonly operations?: () => Promise<OperationsSnapshot>;
 }
 
 /** Flag evaluation context for one request: the tenant, plus what targeting rules may match on. */
@@ -99,7 +143,7 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
     ((tenant: TenantContext) => {
       const table = tables.get(tenant.shard);
       if (!table) throw new Error(`tenant ${tenant.tenantId} is placed on unknown shard ${tenant.shard}`);
-      return new DynamoConversationStore(doc, table, tenant.tenantId);
+      return new DynamoConversationStore(doc, table, tenant.tenantId, tenant.epoch);
     });
 
   const flagCache = createFlagCache({
@@ -124,10 +168,39 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
   const directory = createTenantDirectory({ store: control, clock, ttlSeconds: env.directoryCacheSeconds });
   const router = createOverflowRouter(env.admission, clock);
 
+  const summaryStore = (tenant: TenantContext): SummaryStore => {
+    const table = tables.get(tenant.shard);
+    if (!table) throw new Error(`tenant ${tenant.tenantId} is placed on unknown shard ${tenant.shard}`);
+    return new DynamoSummaryStore(doc, table, tenant.tenantId);
+  };
+  const llmSettings = () => {
+    if (!env.llm) throw new Problem('llm-unavailable', 'AI help is not configured on this platform (HEADROOM_LLM is not set).');
+    return env.llm;
+  };
+  let llm: Promise<LlmServices> | undefined;
+  const llmServices = () =>
+    (llm ??= import('./llm-platform.js').then(({ composeLlm }) =>
+      composeLlm({
+        settings: llmSettings(),
+        clock,
+        drainStore: new DynamoRouteDrainStore(doc, env.controlTable),
+        drainCacheSeconds: env.flagCacheSeconds,
+      }),
+    )).catch((error: unknown) => {
+      llm = undefined;
+      throw error;
+    });
+  let quota: TokenQuota | undefined;
+  const tokenQuota = () =>
+    (quota ??= createTokenQuota(new DynamoTokenLedger(doc, env.controlTable), llmSettings().tenantTokensPerDay, clock));
+
+  let moves: Promise<MoveServices> | undefined;
+  let search: Promise<SearchServices> | undefined;
+  const migrations = new DynamoMigrationStore(doc, env.controlTable);
   let cursorCodec: Promise<CursorCodec> | undefined;
   const cursors = () => (cursorCodec ??= loadCursorKey(env, overrides.cursorKey).then(createCursorCodec));
 
-  return {
+  const self: Platform = {
     env,
     clock,
     ids,
@@ -141,7 +214,18 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
     conversations: (tenant) =>
       conversationService({
         tenant,
-        store: conversationStore(tenant),
+        // Writes follow the tenant across a shard move: a fenced tenant waits, a stale route is re-resolved.
+        store: fencedConversationStore(tenant, {
+          directory,
+          storeFor: conversationStore,
+          clock,
+          maxWaitMs: (env.tenantMove ?? DEFAULT_TENANT_MOVE_SETTINGS).fenceWaitMs,
+          onRefused: (refusal) => {
+            const metric = metrics.singleMetric();
+            metric.addDimension('state', refusal.state);
+            metric.addMetric('PlacementRefused', MetricUnit.Count, 1);
+          },
+        }),
         clock,
         ids,
         cursors,
@@ -160,7 +244,70 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
         defaultTier: env.defaultTier,
       }),
     queues: () => new SqsQueueInspector(sqs, jobQueueUrls(), overrides.oldestAge ?? cloudWatchOldestAge()),
+    moves: () =>
+      (moves ??= import('./move-platform.js').then(async ({ composeMoves }) => {
+        return composeMoves({
+          doc,
+          env,
+          control,
+          clock,
+          startRunner: (id) => self.wakeMigration(id),
+          ...(overrides.shardWriteRate ? { writeRate: overrides.shardWriteRate } : {}),
+        });
+      })),
+    search: () =>
+      (search ??= import('./search-platform.js').then(({ composeSearch }) =>
+        composeSearch({
+          doc,
+          env,
+          control,
+          directory,
+          flagAdmin: flagAdmin({ store: flagStore, clock }),
+          clock,
+          migrations,
+          ...(overrides.searchIndex ? { index: overrides.searchIndex } : {}),
+          ...(overrides.searchSettleSeconds === undefined ? {} : { settleSeconds: overrides.searchSettleSeconds }),
+        }),
+      )).catch((error: unknown) => {
+        search = undefined;
+        throw error;
+      }),
+    migrations,
+    wakeMigration: async (migrationId) => {
+      if (overrides.startMigration) return overrides.startMigration(migrationId);
+      if (!env.migrationRunnerArn)
+        throw new Problem('internal', 'No migration runner is configured (HEADROOM_MIGRATION_RUNNER_ARN is not set).');
+      const { stepFunctionsLauncher } = await import('./adapters/aws/sfn-migration-launcher.js');
+      return stepFunctionsLauncher(env.migrationRunnerArn)(migrationId);
+    },
+    runMigration: async (migrationId, budgetMs) => {
+      const { runMigrationSteps } = await import('./core/migration-runner.js');
+      const playbooks = [(await self.moves()).playbook, ...(env.search ? [(await self.search()).migration.playbook] : [])];
+      return runMigrationSteps(migrationId, { store: migrations, playbooks: playbooks as Playbook<never>[], clock, budgetMs });
+    },
+    llm: llmServices,
+    tokenQuota,
+    summaryStore,
+    summaryJobDeps: () => ({
+      resolveTenant: (tenantId) => directory.resolve(tenantId),
+      conversations: conversationStore,
+      summaries: summaryStore,
+      enabled: env.llm !== undefined,
+      router: async () => (await llmServices()).router,
+      quota: {
+        ensureAvailable: (tenantId, tier) => tokenQuota().ensureAvailable(tenantId, tier),
+        record: (tenantId, tokens) => tokenQuota().record(tenantId, tokens),
+      },
+      now: () => clock.now(),
+      onShed: (reason) => {
+        const metric = metrics.singleMetric();
+        metric.addDimensions({ reason });
+        metric.addMetric('SummaryShed', MetricUnit.Count, 1);
+      },
+    }),
+    operations: async () => (overrides.operations ? overrides.operations() : null),
   };
+  return self;
 }
 
 async function loadCursorKey(env: RuntimeEnvironment, override?: string): Promise<string> {

@@ -12,9 +12,12 @@ export type ProblemSlug =
   | 'invalid-cursor'
   | 'idempotency-key-reused'
   | 'conflict'
+  | 'migration-not-ready'
   | 'rate-limited'
   | 'quota-exceeded'
   | 'writes-paused'
+  | 'llm-unavailable'
+  | 'token-quota-exceeded'
   | 'internal';
 
 export const PROBLEM_STATUS: Readonly<Record<ProblemSlug, number>> = {
@@ -28,9 +31,12 @@ export const PROBLEM_STATUS: Readonly<Record<ProblemSlug, number>> = {
   'invalid-cursor': 400,
   'idempotency-key-reused': 422,
   conflict: 409,
+  'migration-not-ready': 409,
   'rate-limited': 429,
   'quota-exceeded': 429,
   'writes-paused': 503,
+  'llm-unavailable': 503,
+  'token-quota-exceeded': 429,
   internal: 500,
 };
 
@@ -45,9 +51,12 @@ const TITLES: Readonly<Record<ProblemSlug, string>> = {
   'invalid-cursor': 'Invalid pagination cursor',
   'idempotency-key-reused': 'Idempotency-Key reused with a different request',
   conflict: 'Conflict with the current state',
+  'migration-not-ready': 'The migration is not in a state that allows this',
   'rate-limited': 'Too many requests',
   'quota-exceeded': 'Daily request quota exhausted',
   'writes-paused': 'Writes are paused for this account',
+  'llm-unavailable': 'No AI model is available right now',
+  'token-quota-exceeded': 'Daily AI token quota exhausted',
   internal: 'Internal error',
 };
 

@@ -31,5 +31,7 @@ export const localQueueName = (name: string): string => `headroom-${name}`;
 
 /** Functions fed by event sources rather than routes: the change relay (one event source per shard stream) and the job consumers. */
 export const RELAY_FUNCTION = 'relay';
-export const JOB_CONSUMERS = ['usage-meter'] as const;
+/** The tenant-move replicator: the second reader of every shard stream (DynamoDB Streams allow two per shard). */
+export const MOVE_REPLICATOR_FUNCTION = 'move-replicator';
+export const JOB_CONSUMERS = ['job-worker'] as const;
 export type JobConsumerName = (typeof JOB_CONSUMERS)[number];

@@ -11,7 +11,12 @@ export type FunctionName =
   | 'get-usage'
   | 'admin-tenants'
   | 'admin-flags'
-  | 'admin-queues';
+  | 'admin-queues'
+  | 'search'
+  | 'admin-migrations'
+  | 'admin-moves'
+  | 'suggest-reply'
+  | 'admin-llm';
 
 /** How a route is authorised: a tenant bearer token (Lambda authorizer), IAM (admin), or nothing. */
 export type RouteAuth = 'tenant' | 'admin' | 'none';
@@ -33,6 +38,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'DELETE', path: '/v1/conversations/{id}', handler: 'delete-conversation', auth: 'tenant', shardAccess: 'write' },
   { method: 'POST', path: '/v1/conversations/{id}/comments', handler: 'create-comment', auth: 'tenant', shardAccess: 'write' },
   { method: 'GET', path: '/v1/usage', handler: 'get-usage', auth: 'tenant', shardAccess: 'none' },
+  { method: 'POST', path: '/v1/conversations/{id}/suggest-reply', handler: 'suggest-reply', auth: 'tenant', shardAccess: 'read' },
+  { method: 'GET', path: '/v1/search', handler: 'search', auth: 'tenant', shardAccess: 'none' },
   { method: 'GET', path: '/healthz', handler: 'healthz', auth: 'none', shardAccess: 'none' },
   { method: 'GET', path: '/admin/status', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
   { method: 'GET', path: '/admin/tenants', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
@@ -41,6 +48,29 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/admin/tenants/{tenantId}/tokens', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
   { method: 'GET', path: '/admin/tenants/top', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
   { method: 'GET', path: '/admin/queues', handler: 'admin-queues', auth: 'admin', shardAccess: 'none' },
+  // Migrations of every kind, and the search index migration's commands (the runner does the work, not this function).
+  ...(
+    [
+      ['GET', '/admin/migrations'],
+      ['GET', '/admin/search/generations'],
+      ['POST', '/admin/search/migration'],
+      ['GET', '/admin/search/migration'],
+      ...['cutover', 'rollback', 'complete', 'cancel'].map((action) => ['POST', `/admin/search/migration/${action}`] as const),
+    ] as const
+  ).map(([method, path]) => ({ method, path, handler: 'admin-migrations' as const, auth: 'admin' as const, shardAccess: 'none' as const })),
+  // Tenant moves between shards; the function reads shard tables only to report their size.
+  ...(
+    [
+      ['GET', '/admin/shards'],
+      ['POST', '/admin/tenants/{tenantId}/move'],
+      ['GET', '/admin/moves'],
+      ['GET', '/admin/moves/{tenantId}'],
+      ...['cancel', 'reverse', 'complete'].map((action) => ['POST', `/admin/moves/{tenantId}/${action}`] as const),
+    ] as const
+  ).map(([method, path]) => ({ method, path, handler: 'admin-moves' as const, auth: 'admin' as const, shardAccess: 'read' as const })),
+  { method: 'GET', path: '/admin/llm/routes', handler: 'admin-llm', auth: 'admin', shardAccess: 'none' },
+  { method: 'POST', path: '/admin/llm/routes/{routeId}/drain', handler: 'admin-llm', auth: 'admin', shardAccess: 'none' },
+  { method: 'POST', path: '/admin/llm/routes/{routeId}/restore', handler: 'admin-llm', auth: 'admin', shardAccess: 'none' },
   { method: 'POST', path: '/admin/queues/{queue}/redrive', handler: 'admin-queues', auth: 'admin', shardAccess: 'none' },
   ...(
     [

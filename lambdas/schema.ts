@@ -93,15 +93,21 @@ export const controlKeys = {
   migration: (id: string) => ({ pk: `MIGRATION#${id}`, sk: 'STATE' }),
   migrationPartition: (id: string) => `MIGRATION#${id}`,
   migrationTenant: (id: string, tenantId: string) => ({ pk: `MIGRATION#${id}`, sk: `TENANT#${tenantId}` }),
+  /** Shadow-read counters and mismatch samples of a search migration. */
+  migrationShadow: (id: string) => ({ pk: `MIGRATION#${id}`, sk: 'SHADOW' }),
   /** Every migration's id, in one partition, so listing them is one Query. */
   migrationIndex: (id: string) => ({ pk: 'MIGRATIONS', sk: id }),
   migrationIndexPartition: 'MIGRATIONS',
   /** Search index generations and their status (DESIGN.md §2). */
   searchGenerationPartition: 'SEARCHGEN',
   searchGeneration: (generation: string) => ({ pk: 'SEARCHGEN', sk: generation }),
-  /** Which stream shards a tenant move's replicator has read a barrier round's beacons in (one item per stream shard). */
-  moveBarrierPartition: (moveId: string, round: number) => `MOVEBARRIER#${moveId}#${round}`,
-  moveBarrier: (moveId: string, round: number, streamShard: string) => ({ pk: `MOVEBARRIER#${moveId}#${round}`, sk: streamShard }),
+  /** The beacons of one tenant-move barrier round that the move replicators have read past. */
+  moveBarrier: (moveId: string, round: number) => ({ pk: `MOVEBARRIER#${moveId}#${round}`, sk: 'SEEN' }),
+  /** The last CodeDeploy release of each API function, one partition: the rollback action reads them with one Query. */
+  releasePartition: 'RELEASE',
+  release: (functionName: string) => ({ pk: 'RELEASE', sk: functionName }),
+  /** Every rollback the rollback action made, per function, oldest first. */
+  rollback: (functionName: string, at: string) => ({ pk: `ROLLBACK#${functionName}`, sk: at }),
   flagAudit: (flagKey: string, at: string, version: number) => ({
     pk: `FLAGAUDIT#${flagKey}`,
     sk: `${at}#${String(version).padStart(10, '0')}`,

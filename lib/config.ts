@@ -2,6 +2,7 @@
 // Plain data only (no CDK types) so the embedded platform reads the very same defaults.
 import * as z from 'zod';
 import { TIERS } from '../lambdas/environment.js';
+import { DEFAULT_LLM_SETTINGS, llmSettingsSchema } from '../lambdas/llm-routes.js';
 
 const tierLimits = z.strictObject({
   /** Steady-state requests per second for one tenant (API Gateway usage plan throttle). */
@@ -64,6 +65,90 @@ export const configSchema = z
       /** Alarm when the overflow queue's oldest job is older than this. */
       overflowAgeAlarmSeconds: z.number().int().positive(),
     }),
+    /**
+     * AI help (suggest-reply, summaries): named routes (provider + model + region, with concurrency and tokens per
+     * minute), the routes each lane uses with weights, the background lane's share, tenant token quotas, deadlines.
+     */
+    llm: llmSettingsSchema,
+    /** The OpenSearch domain behind search, and the defaults of index migrations (docs/runbooks/search-migration.md). */
+    search: z.strictObject({
+      /** Data nodes (a multiple of availabilityZones) and their instance type. */
+      dataNodes: z.number().int().min(1),
+      dataNodeInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, 'an OpenSearch instance type such as r7g.large.search'),
+      /** Dedicated cluster-manager nodes (0: none; 3 recommended in production). */
+      masterNodes: z
+        .number()
+        .int()
+        .refine((n) => [0, 3, 5].includes(n), 'must be 0, 3 or 5'),
+      masterNodeInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/),
+      /** EBS gp3 volume per data node. */
+      volumeSizeGb: z.number().int().min(10).max(16_384),
+      /** Zone awareness: 2 or 3 availability zones. */
+      availabilityZones: z.union([z.literal(2), z.literal(3)]),
+      /** Primary shards and replicas of each generation's index. */
+      indexShards: z.number().int().min(1).max(100),
+      indexReplicas: z.number().int().min(0).max(5),
+      /** Alarm when any node has less free storage than this. */
+      freeStorageAlarmMb: z.number().int().positive(),
+      /** Alarm when JVM memory pressure stays above this percentage. */
+      jvmPressureAlarmPercent: z.number().min(50).max(100),
+    }),
+    /** Online tenant moves between shards (DESIGN.md §5, docs/runbooks/tenant-move.md). */
+    tenantMove: z.strictObject({
+      /** How long a write for a fenced tenant waits for the cutover to finish before answering 503 + Retry-After. */
+      fenceWaitMs: z.number().int().min(0).max(10_000),
+      /** Backfill copy rate onto the target shard; keep it under what the target's capacity (or max WCU) allows. */
+      backfillItemsPerSecond: z.number().int().positive(),
+      /** Cutover starts only once a barrier round trip through the replicator is faster than this. */
+      catchUpLagMs: z.number().int().positive(),
+      /** Beacon items written per barrier round; enough to land in every stream shard of the source table. */
+      barrierBeacons: z.number().int().min(1).max(1000),
+      /** A fence that cannot drain within this long is lifted and the cutover retried later. */
+      cutoverTimeoutMs: z.number().int().positive(),
+    }),
+    /** Paging on customer outcomes, the synthetic canary, and safe releases (DESIGN.md §6, docs/runbooks/heartbeat-alarm.md). */
+    operations: z.strictObject({
+      heartbeat: z.strictObject({
+        /** Width of the anomaly-detection band, in standard deviations; wider pages less on ordinary dips. */
+        bandWidth: z.number().positive().max(10),
+        /** Fewer conversations (comments) created per minute than this is an outage, whatever the band learned. */
+        conversationsFloorPerMinute: z.number().min(0),
+        commentsFloorPerMinute: z.number().min(0),
+        /** Minutes looked at, and how many of them must breach, before a heartbeat alarm fires. */
+        evaluationMinutes: z.number().int().min(1).max(60),
+        breachingMinutes: z.number().int().min(1).max(60),
+      }),
+      canary: z.strictObject({
+        /** A synthetic tenant writing through the public API keeps the heartbeat alive on quiet nights. */
+        enabled: z.boolean(),
+        /** Minutes between runs (EventBridge schedule). */
+        everyMinutes: z.number().int().min(1).max(60),
+        /** A run fails unless its comment is applied (searchable) within this many seconds. */
+        deadlineSeconds: z.number().int().min(5).max(840),
+        /** Wait until the comment is searchable; off: the round trip ends at the comment's 201. */
+        awaitSearch: z.boolean(),
+        /** Failed (or missing) runs in a row that page. */
+        failedRunsToAlarm: z.number().int().min(1).max(60),
+      }),
+      deployment: z.strictObject({
+        /** CodeDeploy canary: this share of traffic goes to the new version for `canaryMinutes`, then all of it. */
+        canaryPercent: z.number().int().min(1).max(99),
+        canaryMinutes: z.number().int().min(1).max(2880),
+        /** Errors of the new version in one minute that stop and roll back a release. */
+        maxVersionErrorsPerMinute: z.number().int().min(1),
+        /** Share of the new version's invocations that must succeed (percent). */
+        minVersionSuccessPercent: z.number().min(0).max(100),
+        /** Also stop a release while customers cannot write; turn off only to fix forward during an outage. */
+        gateOnHeartbeat: z.boolean(),
+        /** The rollback action reverts a release that finished less than this many minutes before the heartbeat dropped. */
+        rollbackWindowMinutes: z.number().int().min(1).max(1440),
+      }),
+      /** Who the alarm topic notifies, besides the rollback action. */
+      alarmSubscriptions: z.strictObject({
+        emails: z.array(z.email()),
+        httpsUrls: z.array(z.url({ protocol: /^https$/ })),
+      }),
+    }),
     /** CloudWatch Logs accepts only these retention periods; anything else fails at deploy time, so fail at synth. */
     logRetentionDays: z
       .number()
@@ -78,6 +163,29 @@ export const configSchema = z
     if (duplicate) ctx.addIssue({ code: 'custom', path: ['shards'], message: `shard ${duplicate} is listed twice` });
     if (config.shards.every((shard) => shard.dedicatedTo !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['shards'], message: 'at least one shard must be shared (not dedicated)' });
+    }
+    if (config.search.dataNodes % config.search.availabilityZones !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['search', 'dataNodes'],
+        message: `must be a multiple of availabilityZones (${config.search.availabilityZones}), got ${config.search.dataNodes}`,
+      });
+    }
+    const { heartbeat, canary } = config.operations;
+    if (heartbeat.breachingMinutes > heartbeat.evaluationMinutes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operations', 'heartbeat', 'breachingMinutes'],
+        message: `must not exceed evaluationMinutes (${heartbeat.evaluationMinutes}), got ${heartbeat.breachingMinutes}`,
+      });
+    }
+    // A run still waiting when the next one starts would overlap it and blur which run failed.
+    if (canary.deadlineSeconds >= canary.everyMinutes * 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operations', 'canary', 'deadlineSeconds'],
+        message: `must be shorter than the schedule (${canary.everyMinutes * 60} s), got ${canary.deadlineSeconds}`,
+      });
     }
   });
 
@@ -109,6 +217,33 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
     },
     quietGroupAgeAlarmSeconds: 60,
     overflowAgeAlarmSeconds: 900,
+  },
+  llm: DEFAULT_LLM_SETTINGS,
+  search: {
+    dataNodes: 2,
+    dataNodeInstanceType: 'r7g.large.search',
+    masterNodes: 3,
+    masterNodeInstanceType: 'm7g.large.search',
+    volumeSizeGb: 100,
+    availabilityZones: 2,
+    indexShards: 3,
+    indexReplicas: 1,
+    freeStorageAlarmMb: 20_480,
+    jvmPressureAlarmPercent: 80,
+  },
+  tenantMove: { fenceWaitMs: 2000, backfillItemsPerSecond: 2000, catchUpLagMs: 1000, barrierBeacons: 64, cutoverTimeoutMs: 1500 },
+  operations: {
+    heartbeat: { bandWidth: 3, conversationsFloorPerMinute: 1, commentsFloorPerMinute: 1, evaluationMinutes: 5, breachingMinutes: 3 },
+    canary: { enabled: true, everyMinutes: 1, deadlineSeconds: 45, awaitSearch: true, failedRunsToAlarm: 3 },
+    deployment: {
+      canaryPercent: 10,
+      canaryMinutes: 5,
+      maxVersionErrorsPerMinute: 5,
+      minVersionSuccessPercent: 99,
+      gateOnHeartbeat: true,
+      rollbackWindowMinutes: 30,
+    },
+    alarmSubscriptions: { emails: [], httpsUrls: [] },
   },
   logRetentionDays: 30,
 };

@@ -1,6 +1,7 @@
 // The environment variables lib/ hands to functions, built in one place from the contract in
 // lambdas/environment.ts, so API and messaging functions can never disagree on where the tables and queues are.
-import type { Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import { SEARCH_INDEX_PREFIX, type SearchDomain } from './constructs/search-domain.js';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ENV } from '../lambdas/environment.js';
 import type { HeadroomConfig } from './config.js';
@@ -22,6 +23,8 @@ export function platformEnvironment(stack: Stack, { config, shards, controlTable
     [ENV.flagCacheSeconds]: String(config.runtime.flagCacheSeconds),
     [ENV.idempotencyTtlSeconds]: String(config.runtime.idempotencyTtlHours * 3600),
     [ENV.defaultTier]: config.defaultTier,
+    // Writers need the fence wait; the move runner and replicator the pacing and barrier settings.
+    [ENV.tenantMove]: JSON.stringify(config.tenantMove),
   };
 }
 
@@ -46,4 +49,24 @@ export function jobQueuesEnvironment(
 /** HEADROOM_ADMISSION: `{ "<tier>": { "rate": jobs per second, "burst": jobs } }` for the relay's token buckets. */
 export function admissionEnvironment(config: HeadroomConfig): Record<string, string> {
   return { [ENV.admission]: JSON.stringify(config.messaging.admission) };
+}
+
+/** HEADROOM_LLM: the routing settings, for the functions that call models (suggest-reply, admin-llm, the job worker). */
+export function llmEnvironment(config: HeadroomConfig): Record<string, string> {
+  return { [ENV.llm]: JSON.stringify(config.llm) };
+}
+
+/** HEADROOM_SEARCH: the OpenSearch domain endpoint and index layout, for the functions that search or index. */
+export function searchEnvironment(domain: SearchDomain, config: HeadroomConfig): Record<string, string> {
+  return {
+    [ENV.search]: Stack.of(domain).toJsonString({
+      engine: 'opensearch',
+      endpoint: `https://${domain.domain.domainEndpoint}`,
+      region: Stack.of(domain).region,
+      indexPrefix: SEARCH_INDEX_PREFIX,
+      shards: config.search.indexShards,
+      replicas: config.search.indexReplicas,
+      domainName: domain.domain.domainName,
+    }),
+  };
 }

@@ -1,7 +1,14 @@
 // Names the CLI and the CDK app must agree on. Stack names are a contract: the CLI reads outputs by stack name,
 // and renaming a stack deploys a new one. Kept free of CDK imports so the CLI can load it cheaply.
 
-export const STACK_NAMES = { data: 'HeadroomData', messaging: 'HeadroomMessaging', api: 'HeadroomApi' } as const;
+export const STACK_NAMES = {
+  data: 'HeadroomData',
+  search: 'HeadroomSearch',
+  messaging: 'HeadroomMessaging',
+  api: 'HeadroomApi',
+  alarms: 'HeadroomAlarms',
+  operations: 'HeadroomOperations',
+} as const;
 
 /** The API stack's output holding the API's base URL; the CLI finds the endpoint with DescribeStacks. */
 export const API_URL_OUTPUT = 'ApiUrl';

@@ -3,6 +3,7 @@
 // token), and invokes the very same handler modules the Lambda functions are bundled from.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -31,6 +32,17 @@ export interface BridgeOptions {
   readonly tiers: Readonly<Record<Tier, TierLimits>>;
   /** API Gateway's own payload ceiling; the handlers enforce the (smaller) API limits. */
   readonly maxRequestBytes?: number;
+  /** Called once per answered request on a route (API Gateway's per-route Count, 4XX/5XX and Latency metrics). */
+  readonly onResponse?: (observation: RouteObservation) => void;
+  /** Serves a request before route matching (the ops console); returns false to let the bridge handle it. */
+  readonly serveLocal?: (request: IncomingMessage, response: ServerResponse) => boolean;
+}
+
+export interface RouteObservation {
+  /** `METHOD /resource/{param}`, as API Gateway names a route in its metrics. */
+  readonly route: string;
+  readonly status: number;
+  readonly durationMs: number;
 }
 
 export interface ApiGatewayBridge {
@@ -141,7 +153,7 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
     }
   }
 
-  async function handle(request: IncomingMessage, requestId: string): Promise<APIGatewayProxyResult> {
+  async function handle(request: IncomingMessage, requestId: string, matchedRoute: { name?: string }): Promise<APIGatewayProxyResult> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
     let matched: ReturnType<typeof matchRoute>;
@@ -162,6 +174,7 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
       };
     }
     const { route, pathParameters } = matched;
+    matchedRoute.name = `${route.method} ${route.path}`;
     const body = await readBody(request, maxRequestBytes);
     if (body === undefined)
       return problemResponse(new Problem('payload-too-large', `The body exceeds ${maxRequestBytes} bytes.`), requestId);
@@ -250,12 +263,20 @@ export function createApiGatewayBridge(options: BridgeOptions): ApiGatewayBridge
   }
 
   const server = createServer((request, response) => {
+    if (options.serveLocal?.(request, response)) return;
     const requestId = randomUUID();
-    handle(request, requestId)
-      .then((result) => send(response, result, requestId))
+    const started = performance.now();
+    const matchedRoute: { name?: string } = {};
+    const answer = (result: APIGatewayProxyResult) => {
+      send(response, result, requestId);
+      if (matchedRoute.name !== undefined)
+        options.onResponse?.({ route: matchedRoute.name, status: result.statusCode, durationMs: performance.now() - started });
+    };
+    handle(request, requestId, matchedRoute)
+      .then(answer)
       .catch((error: unknown) => {
         console.error(`[bridge] ${request.method} ${request.url} failed:`, error);
-        send(response, problemResponse(new Problem('internal', 'The function failed. See the platform log.'), requestId), requestId);
+        answer(problemResponse(new Problem('internal', 'The function failed. See the platform log.'), requestId));
       });
   });
   server.keepAliveTimeout = 5_000;

@@ -1,6 +1,6 @@
 // The embedded platform: DynamoDB Local + tables from lambdas/schema.ts + the API Gateway bridge in front of the
 // real handler modules, configured through the same environment variables the Lambda functions get on AWS.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,11 +15,27 @@ import { ADMIN_TOKEN_FILE, readOrCreateSecret } from './local-secrets.js';
 import { redirectMetrics } from './metrics-sink.js';
 import { ensureDemoTenant, type DemoTenant } from './demo-tenant.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { JOB_CONSUMERS, JOB_QUEUES, RELAY_FUNCTION, VISIBILITY_TIMEOUT_SECONDS } from '../lambdas/queues.js';
-import { createPlatform, installPlatform } from '../lambdas/platform.js';
+import { JOB_CONSUMERS, JOB_QUEUES, MOVE_REPLICATOR_FUNCTION, RELAY_FUNCTION, VISIBILITY_TIMEOUT_SECONDS } from '../lambdas/queues.js';
+import { startMoveReplicators, streamWriteRates } from './move-replicators.js';
+import { createPlatform, installPlatform, platform } from '../lambdas/platform.js';
 import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.js';
+import { startMigrationLoop, type MigrationLoop } from './migration-loop.js';
+import type { LlmSettings } from '../lambdas/llm-routes.js';
+import { startProviderSimulator, type ProviderSimulator } from './provider-simulator.js';
+import { SIMULATED_PROVIDERS, simulatedLlmSettings } from './simulated-llm.js';
 import { startSqsEventSource, type SqsBatchHandler, type SqsEventSource } from './sqs-event-source.js';
 import { startDynamoDbStreamSource, type DynamoDbStreamHandler, type DynamoDbStreamSource } from './dynamodb-stream-source.js';
+import { createMetricsRegistry, type MetricsRegistry } from './metrics-registry.js';
+import { recordApiResponses } from './api-metrics.js';
+import { measureJobDwell } from './job-dwell.js';
+import { createOpsConsole } from './ops-console.js';
+import { operationsSnapshot } from './operations-snapshot.js';
+import { localMigrations } from './local-migrations.js';
+import { ensureCanaryTenant } from './canary-tenant.js';
+import { startHeartbeatCanaryLoop, type HeartbeatCanaryLoop } from './heartbeat-canary-loop.js';
+import { startHeartbeatMonitorLoop, type HeartbeatMonitorLoop } from './heartbeat-monitor-loop.js';
+import type { HeartbeatMonitorConfig } from '../lambdas/core/heartbeat-monitor.js';
+import { createCanaryApiClient } from '../lambdas/adapters/http/canary-api-client.js';
 
 export interface LocalPlatformOptions {
   readonly dataDir: string;
@@ -32,6 +48,26 @@ export interface LocalPlatformOptions {
   readonly demo?: boolean;
   /** How long a received job stays invisible before redelivery (tests shorten it). */
   readonly visibilityTimeoutSeconds?: number;
+  /** How long migrations wait for every instance to see a registry or flag change (tests shorten it). @default flag cache + 5 s */
+  readonly searchSettleSeconds?: number;
+  /** AI routes. @default two simulated providers (OpenAI-compatible and Bedrock faces) started with the platform */
+  readonly llm?: LlmSettings;
+  /** The synthetic canary and the heartbeat monitor: `npm start` runs both; off when omitted, keeping tests quiet. */
+  readonly heartbeat?: HeartbeatOptions;
+}
+
+export interface HeartbeatOptions {
+  /** Run the canary (as the `canary` tenant, created on first start). @default true */
+  readonly canary?: boolean;
+  /** @default 60 */
+  readonly canaryIntervalSeconds?: number;
+  /** Run the heartbeat monitor. @default true */
+  readonly monitor?: boolean;
+  /** How often the monitor judges the last period. @default 30 */
+  readonly monitorPeriodSeconds?: number;
+  readonly monitorConfig?: Partial<HeartbeatMonitorConfig>;
+  /** Where the monitor's alarm and recovery lines go. @default stderr */
+  readonly log?: (line: string) => void;
 }
 
 export interface LocalPlatform {
@@ -44,6 +80,16 @@ export interface LocalPlatform {
   readonly jobSources: readonly SqsEventSource[];
   /** The change relays, one per shard stream. */
   readonly streamSources: readonly DynamoDbStreamSource[];
+  /** The in-process migration runner (search index migrations, tenant moves). */
+  readonly migrationLoop: MigrationLoop;
+  /** Stops the runner after its current step and starts a fresh one, as a process restart would. */
+  restartMigrationLoop(): Promise<void>;
+  /** The tenant-move replicators: the second reader of each shard stream. */
+  readonly replicatorSources: readonly DynamoDbStreamSource[];
+  /** The model provider simulator behind the default AI routes (absent when `llm` was given). */
+  readonly simulator?: ProviderSimulator;
+  /** Every EMF metric, API request and job dwell of this platform (what the ops console shows). */
+  readonly registry: MetricsRegistry;
   stop(): Promise<void>;
 }
 
@@ -56,7 +102,7 @@ function localTopology(config: HeadroomConfig): ShardTopology {
 }
 
 /** Points the runtime (and the AWS SDK) at the local engines, exactly as the CDK stacks configure Lambda. */
-function configureRuntime(config: HeadroomConfig, dynamo: DynamoDbLocal, sqs: SqsEmulator, cursorKey: string): void {
+function configureRuntime(config: HeadroomConfig, dynamo: DynamoDbLocal, sqs: SqsEmulator, cursorKey: string, dataDir: string): void {
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
@@ -75,6 +121,8 @@ function configureRuntime(config: HeadroomConfig, dynamo: DynamoDbLocal, sqs: Sq
       Object.fromEntries(JOB_QUEUES.flatMap((queue) => [queue.name, queue.deadLetterQueue]).map((name) => [name, sqs.queueUrl(name)])),
     ),
     [ENV.admission]: JSON.stringify(config.messaging.admission),
+    [ENV.tenantMove]: JSON.stringify(config.tenantMove),
+    [ENV.search]: JSON.stringify({ engine: 'sqlite', file: join(dataDir, 'search.sqlite') }),
   });
   delete process.env.AWS_PROFILE;
 }
@@ -83,10 +131,11 @@ async function loadHandlers(): Promise<{
   handlers: Record<FunctionName, ProxyHandler>;
   authorizer: AuthorizerHandler;
   relay: DynamoDbStreamHandler;
+  replicator: DynamoDbStreamHandler;
   consumers: Record<string, SqsBatchHandler>;
 }> {
   const modules = await Promise.all(
-    [...FUNCTION_NAMES, RELAY_FUNCTION, ...JOB_CONSUMERS].map(async (name) => {
+    [...FUNCTION_NAMES, RELAY_FUNCTION, MOVE_REPLICATOR_FUNCTION, ...JOB_CONSUMERS].map(async (name) => {
       const url = new URL(`../lambdas/handlers/${name}.ts`, import.meta.url).href;
       return [name, ((await import(/* @vite-ignore */ url)) as { handler: unknown }).handler] as const;
     }),
@@ -96,6 +145,7 @@ async function loadHandlers(): Promise<{
     handlers: table as Record<FunctionName, ProxyHandler>,
     authorizer: table.authorizer as AuthorizerHandler,
     relay: table[RELAY_FUNCTION] as DynamoDbStreamHandler,
+    replicator: table[MOVE_REPLICATOR_FUNCTION] as DynamoDbStreamHandler,
     consumers: Object.fromEntries(JOB_CONSUMERS.map((name) => [name, table[name] as SqsBatchHandler])),
   };
 }
@@ -117,7 +167,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const cursorKey = readOrCreateSecret(dataDir, 'cursor-key');
 
   const dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
-  const closeMetrics = redirectMetrics(dataDir);
+  const registry = createMetricsRegistry();
+  const closeMetrics = redirectMetrics(dataDir, registry);
   const running: { stop(): Promise<void> }[] = [];
   // Stops in reverse order of start: the bridge first (no new work), then relays, consumers, queues, tables.
   const stopAll = async () => {
@@ -129,7 +180,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     process.env.AWS_REGION ??= 'us-east-1';
     const sqs = await startSqsEmulator({ dataDir });
     running.push(sqs);
-    configureRuntime(config, dynamo, sqs, cursorKey);
+    configureRuntime(config, dynamo, sqs, cursorKey, dataDir);
+    const simulator = options.llm ? undefined : await startProviderSimulator({ providers: SIMULATED_PROVIDERS });
+    if (simulator) {
+      running.push(simulator);
+      // Where operators (and the runbook) find the simulator's control endpoint.
+      writeFileSync(join(dataDir, 'provider-simulator-url'), `${simulator.url}\n`);
+    }
+    process.env[ENV.llm] = JSON.stringify(options.llm ?? simulatedLlmSettings(config.llm, simulator as ProviderSimulator));
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint });
     await ensureTables(client, [
       ...config.shards.map((shard) => ({ name: localTableName.shard(shard.name), definition: SHARD_TABLE })),
@@ -137,9 +195,32 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     ]);
     client.destroy();
     // The same composition root the functions use, with the one thing only the emulator knows: message ages.
-    installPlatform(createPlatform({ oldestAge: async (queue) => sqs.oldestAgeSeconds(queue) }));
+    const heartbeat: { canary?: HeartbeatCanaryLoop; monitor?: HeartbeatMonitorLoop } = {};
+    let url = '';
+    const queueStatus = () => platform().queues().status();
+    const snapshot = () =>
+      operationsSnapshot({
+        registry,
+        queues: queueStatus,
+        migrations: () => localMigrations(url, adminToken),
+        canary: () => heartbeat.canary,
+        monitor: () => heartbeat.monitor,
+      });
+    const relaysByShard = new Map<string, DynamoDbStreamSource>();
+    let migrationLoop: MigrationLoop | undefined;
+    installPlatform(
+      createPlatform({
+        startMigration: async (id) => migrationLoop?.wake(id),
+        ...(options.searchSettleSeconds === undefined ? {} : { searchSettleSeconds: options.searchSettleSeconds }),
+        oldestAge: async (queue) => sqs.oldestAgeSeconds(queue),
+        operations: snapshot,
+        shardWriteRate: streamWriteRates(() => relaysByShard),
+      }),
+    );
+    const opsConsole = createOpsConsole({ snapshot, registry, queues: queueStatus });
+    running.push(opsConsole);
 
-    const { handlers, authorizer, relay, consumers } = await loadHandlers();
+    const { handlers, authorizer, relay, replicator, consumers } = await loadHandlers();
     const sqsClient = new SQSClient({ endpoint: sqs.endpoint });
     const jobSources = JOB_CONSUMERS.flatMap((consumer) =>
       JOB_QUEUES.map((queue) =>
@@ -148,7 +229,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           queueUrl: sqs.queueUrl(queue.name),
           queueArn: sqs.queueArn(queue.name),
           deadLetterQueueUrl: sqs.queueUrl(queue.deadLetterQueue),
-          handler: consumers[consumer] as SqsBatchHandler,
+          handler: measureJobDwell(queue.name, consumers[consumer] as SqsBatchHandler, registry),
           batchSize: queue.batchSize,
           maxConcurrency: queue.maxConcurrency,
           visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? VISIBILITY_TIMEOUT_SECONDS,
@@ -170,6 +251,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       ),
     );
     running.push(...streamSources);
+    config.shards.forEach((shard, index) => relaysByShard.set(shard.name, streamSources[index]!));
+    const replicatorSources = await startMoveReplicators({ config, endpoint: dynamo.endpoint, dataDir, handler: replicator });
+    running.push(...replicatorSources);
+
+    // Started after the job and stream sources, so a resumed migration finds dual-write flowing; stopped before them.
+    const startRunner = () =>
+      startMigrationLoop({ migrations: platform().migrations, run: (id, budgetMs) => platform().runMigration(id, budgetMs) });
+    migrationLoop = await startRunner();
+    running.push({ stop: async () => migrationLoop?.stop() });
 
     const bridge = createApiGatewayBridge({
       stageName: config.api.stageName,
@@ -178,8 +268,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       handlers,
       authorizer,
       tiers: config.tiers,
+      onResponse: recordApiResponses(registry),
+      serveLocal: (request, response) => opsConsole.serve(request, response),
     });
     const port = await listen(bridge.server, options.port);
+    url = `http://127.0.0.1:${port}`;
     running.push({
       stop: () =>
         new Promise<void>((resolveClose) => {
@@ -188,14 +281,47 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         }),
     });
     const demo = options.demo === false ? undefined : await ensureDemoTenant(dataDir);
+    if (options.heartbeat) {
+      const { canary = true, monitor = true } = options.heartbeat;
+      // Pushed after the bridge, so they stop first: no canary request is cut off by the bridge closing under it.
+      if (canary) {
+        const tenant = await ensureCanaryTenant(dataDir);
+        heartbeat.canary = startHeartbeatCanaryLoop({
+          api: createCanaryApiClient({ baseUrl: url, token: tenant.token }),
+          intervalMs: (options.heartbeat.canaryIntervalSeconds ?? 60) * 1000,
+          // Wait for the comment to be searchable when this platform runs search, as the Lambda canary does.
+          awaitSearch: process.env[ENV.search] !== undefined,
+        });
+        running.push(heartbeat.canary);
+      }
+      if (monitor) {
+        heartbeat.monitor = startHeartbeatMonitorLoop({
+          registry,
+          periodMs: (options.heartbeat.monitorPeriodSeconds ?? 30) * 1000,
+          ...(options.heartbeat.monitorConfig ? { config: options.heartbeat.monitorConfig } : {}),
+          ...(options.heartbeat.log ? { log: options.heartbeat.log } : {}),
+        });
+        running.push(heartbeat.monitor);
+      }
+    }
 
     return {
-      url: `http://127.0.0.1:${port}`,
+      url,
+      registry,
       adminToken,
       dynamoEndpoint: dynamo.endpoint,
       sqs,
       jobSources,
       streamSources,
+      get migrationLoop() {
+        return migrationLoop as MigrationLoop;
+      },
+      async restartMigrationLoop() {
+        await migrationLoop?.stop();
+        migrationLoop = await startRunner();
+      },
+      replicatorSources,
+      ...(simulator ? { simulator } : {}),
       ...(demo ? { demo } : {}),
       stop: stopAll,
     };

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { TIERS } from '../environment.js';
 import { flagKeySchema, tenantListSchema } from './flag-definitions.js';
 import { groupSchema, tenantIdSchema } from './tenancy.js';
+import { generationSchema, searchMappingSchema } from './search-index.js';
 
 /** Printable text: any Unicode except control characters (newlines and tabs allowed where noted). */
 const noControl = /^[^\p{Cc}]*$/u;
@@ -166,3 +167,36 @@ export const usageQuerySchema = z.strictObject({ minutes: z.coerce.number().int(
 export const topTenantsQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) });
 
 export const queuePathSchema = z.strictObject({ queue: z.string().regex(/^[a-z-]{1,64}$/, 'a queue name such as jobs-dlq') });
+
+/** Search text: any printable text (query syntax is never interpreted); long enough for a pasted paragraph. */
+export const MAX_QUERY_CHARS = 10_240;
+export const searchQuerySchema = z.strictObject({
+  q: z
+    .string()
+    .max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`)
+    .regex(noControl, 'must not contain control characters')
+    .refine((q) => q.trim().length > 0, 'must contain at least one word'),
+  limit: z.coerce.number().int('must be a whole number').min(1).max(50).default(20),
+  cursor: cursorParamSchema.optional(),
+});
+
+export const startSearchMigrationSchema = z.strictObject({
+  to: generationSchema,
+  mapping: searchMappingSchema.optional(),
+  /** Share of searches also run on the new generation and compared while it is verified and cut over. */
+  shadowRate: z.number().min(0).max(1).default(0.1),
+  /** How long every tenant must have read the new generation before `complete` may drop the old one. */
+  soakSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(3600),
+});
+
+export const searchCutoverSchema = z.union([
+  z.strictObject({ tenants: tenantListSchema }),
+  z.strictObject({ percent: z.number().min(0, 'must be from 0 to 100').max(100, 'must be from 0 to 100') }),
+]);
+
+export const searchRollbackSchema = z.strictObject({ tenants: tenantListSchema });

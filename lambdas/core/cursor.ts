@@ -4,7 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Problem } from '../problems.js';
 import type { TenantId } from './tenancy.js';
 
-export type CursorScope = 'conversations' | `comments:${string}` | 'tenants';
+export type CursorScope = 'conversations' | `comments:${string}` | 'tenants' | `search:${string}`;
 
 interface CursorPayload {
   readonly t: string;

@@ -238,6 +238,8 @@ const silentLogger = { debug: () => undefined, info: () => undefined, warn: () =
  */
 export const BUILT_IN_FLAGS: Readonly<Record<string, FlagDefinition>> = {
   'tenant.writes-paused': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' },
+  // Which search generation a tenant reads; a search migration adds the new generation and pins tenants to it.
+  'search.read-generation': { state: 'ENABLED', variants: { g1: 'g1' }, defaultVariant: 'g1' },
 };
 
 /** A stored flag, or the never-changed built-in of that key (version 0), or undefined. */

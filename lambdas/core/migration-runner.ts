@@ -49,7 +49,7 @@ export interface RunnerDeps {
   readonly store: MigrationStore;
   readonly playbooks: readonly Playbook<never>[];
   readonly clock: Clock;
-  /** Stop stepping after this long (a Lambda's remaining time, minus a margin). */
+  /** Stop stepping once this much time has passed (a Lambda's remaining time, minus a margin); one step always runs. */
   readonly budgetMs: number;
   /** Called after every saved step (progress lines locally, logs on AWS). */
   readonly onStep?: (record: MigrationRecord) => void;
@@ -70,7 +70,6 @@ export async function runMigrationSteps(id: string, deps: RunnerDeps): Promise<R
     const record = await deps.store.get(id);
     if (!record) return { status: 'missing' };
     if (isTerminal(record.phase)) return { status: 'done', record };
-    if (deps.clock.now().getTime() - started >= deps.budgetMs) return { status: 'budget-spent', record };
     const playbook = deps.playbooks.find((candidate) => candidate.kind === record.kind) as Playbook | undefined;
     if (!playbook) throw new Error(`no playbook for migration kind ${record.kind}`);
 
@@ -79,7 +78,10 @@ export async function runMigrationSteps(id: string, deps: RunnerDeps): Promise<R
       result = await playbook.step(record);
     } catch (error) {
       // The step's work is idempotent, so the error is recorded and the next run simply tries the step again.
-      await deps.store.save({ ...record, lastError: (error as Error).message, updatedAt: deps.clock.now().toISOString(), version: record.version + 1 }, record.version);
+      await deps.store.save(
+        { ...record, lastError: (error as Error).message, updatedAt: deps.clock.now().toISOString(), version: record.version + 1 },
+        record.version,
+      );
       throw error;
     }
     const next = advance(record, result, deps.clock.now());
@@ -88,6 +90,8 @@ export async function runMigrationSteps(id: string, deps: RunnerDeps): Promise<R
     deps.onStep?.(next);
     if (result.waitSeconds !== undefined && result.waitSeconds > 0 && !isTerminal(next.phase))
       return { status: 'waiting', record: next, waitSeconds: result.waitSeconds };
+    // At least one step per run, so even a tiny budget makes progress.
+    if (!isTerminal(next.phase) && deps.clock.now().getTime() - started >= deps.budgetMs) return { status: 'budget-spent', record: next };
   }
 }
 

@@ -4,6 +4,7 @@ import type { Tier } from '../environment.js';
 import type { FlagRecord } from './flag-definitions.js';
 import type { Job } from './jobs.js';
 import type { MigrationKind, MigrationRecord, MigrationTenantRecord } from './migration-runner.js';
+import type { GenerationRecord } from './search-generations.js';
 import type { QueueName } from '../queues.js';
 import type { ShardName, TenantId, TenantProfile } from './tenancy.js';
 
@@ -63,6 +64,11 @@ export interface ConversationStore {
 /** Feature flags as code reads them: the OpenFeature client satisfies this (the tenant comes from the transaction context). */
 export interface FlagReader {
   getBooleanValue(key: string, defaultValue: boolean): Promise<boolean>;
+}
+
+/** String-valued flags (variants such as a search generation), read the same way. */
+export interface StringFlagReader {
+  getStringValue(key: string, defaultValue: string): Promise<string>;
 }
 
 /** Customer outcomes that page on-call when they stop: recorded once per committed create, never for a replay. */
@@ -170,4 +176,11 @@ export interface MigrationStore {
   /** Stores the tenant's progress only if its stored version is `expectedVersion` (0: none yet). */
   putTenant(record: MigrationTenantRecord<unknown>, expectedVersion: number): Promise<boolean>;
   listTenants(id: string): Promise<MigrationTenantRecord[]>;
+}
+
+/** The search generation registry (`SEARCHGEN` in the control table); writes are conditional on the version read. */
+export interface SearchGenerationStore {
+  list(): Promise<GenerationRecord[]>;
+  /** Stores `record` only if the stored version is `expectedVersion` (0: new generation). */
+  put(record: GenerationRecord, expectedVersion: number): Promise<boolean>;
 }

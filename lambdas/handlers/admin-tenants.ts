@@ -15,7 +15,10 @@ const admin = (p: Platform) => p.tenantAdmin();
 const tenantOf = (event: APIGatewayProxyEvent) => validateInput(tenantPathSchema, event.pathParameters ?? {}, 'path').tenantId;
 
 const ROUTES: Record<string, AdminRoute> = {
-  'GET /admin/status': async (_event, p) => json(200, await admin(p).status()),
+  'GET /admin/status': async (_event, p) => {
+    const [status, operations] = await Promise.all([admin(p).status(), p.operations()]);
+    return json(200, { ...status, operations });
+  },
   'GET /admin/tenants': async (event, p) => {
     const query = validateInput(listTenantsQuerySchema, event.queryStringParameters ?? {}, 'query');
     const cursors = await p.cursors();

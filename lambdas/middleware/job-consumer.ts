@@ -16,7 +16,11 @@ export function jobConsumerHandler(apply: ApplyJob) {
   const processor = new BatchProcessor(EventType.SQS);
   const handleRecord = async (record: SQSRecord) => {
     try {
-      return await apply(parseJob(record.body), platform());
+      const job = parseJob(record.body);
+      const outcome = await apply(job, platform());
+      // One structured line per applied job: Contributor Insights ranks tenants and groups by jobs from it.
+      logger.info('job applied', { tenantId: job.tenantId, group: job.group, kind: job.kind, outcome });
+      return outcome;
     } catch (error) {
       const receives = Number(record.attributes.ApproximateReceiveCount);
       const fields = { messageId: record.messageId, receives, group: record.attributes.MessageGroupId };

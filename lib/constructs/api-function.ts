@@ -1,8 +1,10 @@
 // A function behind API Gateway: a HandlerFunction that must answer within the integration timeout, because a
 // function still running when API Gateway gives up only burns concurrency on an answer nobody receives.
 import type { Construct } from 'constructs';
+import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import type { FunctionName } from '../../lambdas/routes.js';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.js';
+import { SafeFunction, SafeReleases } from './safe-function.js';
 
 /** API Gateway's default (and, without a quota increase, maximum) integration timeout. */
 const API_GATEWAY_TIMEOUT_SECONDS = 29;
@@ -10,9 +12,18 @@ const API_GATEWAY_TIMEOUT_SECONDS = 29;
 export interface ApiFunctionProps extends HandlerFunctionProps {
   /** The entry point `lambdas/handlers/<handler>.ts`: a route handler or the token authorizer. */
   readonly handler: FunctionName | 'authorizer';
+  /**
+   * How new versions reach callers (CodeDeploy canary, the alarms that stop it); share one per stack.
+   * @default - releases of its own: 10 % for 5 minutes, judged by the new version's own alarms
+   */
+  readonly releases?: SafeReleases;
 }
 
 export class ApiFunction extends HandlerFunction {
+  /** Alias, CodeDeploy deployment group and version alarms: callers invoke `alias`, never the function itself. */
+  readonly release: SafeFunction;
+  readonly alias: Alias;
+
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
     const seconds = props.timeout.toSeconds();
     if (seconds > API_GATEWAY_TIMEOUT_SECONDS) {
@@ -21,5 +32,10 @@ export class ApiFunction extends HandlerFunction {
       );
     }
     super(scope, id, props);
+    this.release = new SafeFunction(this, 'Release', {
+      function: this.lambda,
+      releases: props.releases ?? new SafeReleases(this, 'Releases'),
+    });
+    this.alias = this.release.alias;
   }
 }

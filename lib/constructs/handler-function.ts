@@ -9,7 +9,8 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { JobConsumerName, RELAY_FUNCTION } from '../../lambdas/queues.js';
+import type { JobConsumerName, MOVE_REPLICATOR_FUNCTION, RELAY_FUNCTION } from '../../lambdas/queues.js';
+import type { OperationsFunctionName } from '../../lambdas/operations-contract.js';
 import type { FunctionName } from '../../lambdas/routes.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -18,7 +19,14 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 /** Every entry point in lambdas/handlers: route handlers, the authorizer, the change relay and the job consumers. */
-export type HandlerName = FunctionName | 'authorizer' | typeof RELAY_FUNCTION | JobConsumerName;
+export type HandlerName =
+  | FunctionName
+  | 'authorizer'
+  | typeof RELAY_FUNCTION
+  | typeof MOVE_REPLICATOR_FUNCTION
+  | JobConsumerName
+  | OperationsFunctionName
+  | 'migration-step';
 
 export interface HandlerFunctionProps {
   /** The entry point `lambdas/handlers/<handler>.ts`, which exports `handler`. */
@@ -78,8 +86,9 @@ export class HandlerFunction extends Construct implements IGrantable {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        // Ship the SDK version the tests ran against instead of whichever one the Lambda runtime carries.
-        externalModules: [],
+        // Ship the SDK version the tests ran against instead of whichever one the Lambda runtime carries. The one
+        // exception is the embedded platform's native SQLite module, which no Lambda function ever loads.
+        externalModules: ['better-sqlite3'],
       },
     });
 

@@ -1,7 +1,7 @@
 // The N identically shaped shard tables that hold every tenant's conversations. A shard's construct id is its
 // name (`shard-0`), never its position, so adding or retiring a shard can never rename (and so replace)
 // another shard's table.
-import { TableGrants, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { TableGrants, type CfnTable, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ShardTopology } from '../../lambdas/environment.js';
@@ -30,6 +30,12 @@ export interface ShardProps {
 
 export interface ShardedTableProps {
   readonly shards: readonly ShardProps[];
+  /**
+   * CloudWatch Contributor Insights on each shard table: its most accessed and most throttled partition keys,
+   * which name the tenant behind a hot partition (keys start with `T#<tenantId>#`).
+   * @default true
+   */
+  readonly contributorInsights?: boolean;
 }
 
 export interface Shard {
@@ -49,6 +55,11 @@ export class ShardedTable extends Construct {
       dedicatedTo,
       table: new SchemaTable(this, name, { definition: SHARD_TABLE, maxReadRequestUnits, maxWriteRequestUnits }),
     }));
+    if (props.contributorInsights ?? true) {
+      for (const { table } of this.shards) {
+        (table.node.defaultChild as CfnTable).contributorInsightsSpecification = { enabled: true };
+      }
+    }
   }
 
   /** Read every shard and query its indexes: a tenant may live on any shard. */

@@ -1,6 +1,7 @@
 // The request path: REST API → token authorizer → one function per handler, each holding exactly the grants
 // its routes need. Routes, authorisation and shard access all come from lambdas/routes.ts.
 import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -10,15 +11,28 @@ import { ENV } from '../../lambdas/environment.js';
 import type { QueueName } from '../../lambdas/queues.js';
 import { FUNCTION_NAMES, ROUTES, type FunctionName, type Route } from '../../lambdas/routes.js';
 import type { HeadroomConfig } from '../config.js';
-import { jobQueuesEnvironment, platformEnvironment } from '../function-environment.js';
+import { jobQueuesEnvironment, llmEnvironment, platformEnvironment, searchEnvironment } from '../function-environment.js';
+import { grantModelAccess } from '../model-access.js';
 import { API_URL_OUTPUT } from '../stack-names.js';
 import { ApiFunction } from '../constructs/api-function.js';
 import { GatewayApi } from '../constructs/gateway-api.js';
 import type { JobQueue } from '../constructs/job-queue.js';
+import type { MigrationRunner } from '../constructs/migration-runner.js';
+import type { SearchDomain } from '../constructs/search-domain.js';
+import { SafeReleases } from '../constructs/safe-function.js';
 import type { ShardedTable } from '../constructs/sharded-table.js';
 
 /** Functions that issue or verify pagination cursors (conversations, comments, tenants), and so read the key. */
-const CURSOR_SIGNERS: readonly FunctionName[] = ['list-conversations', 'get-conversation', 'admin-tenants'];
+const CURSOR_SIGNERS: readonly FunctionName[] = ['list-conversations', 'get-conversation', 'admin-tenants', 'search'];
+
+/** Functions that read the search domain: public search and the migrations admin (generations, pre-flight). */
+const SEARCH_FUNCTIONS: readonly FunctionName[] = ['search', 'admin-migrations'];
+
+/** Functions that wake the migration runner. */
+const MIGRATION_STARTERS: readonly FunctionName[] = ['admin-migrations', 'admin-moves'];
+
+/** Functions that read the LLM routing settings: the model caller and the routing admin. */
+const LLM_FUNCTIONS: readonly FunctionName[] = ['suggest-reply', 'admin-llm'];
 
 export interface ApiStackProps extends StackProps {
   readonly config: HeadroomConfig;
@@ -26,12 +40,23 @@ export interface ApiStackProps extends StackProps {
   readonly controlTable: Table;
   /** The job queues (and their dead-letter queues) that admin reports on and redrives. */
   readonly jobQueues: Readonly<Record<QueueName, JobQueue>>;
+  /** The search domain the search function reads and admin checks before migrations. */
+  readonly search: SearchDomain;
+  /** Admin starts migrations (search generations, tenant moves) on it. */
+  readonly migrationRunner: MigrationRunner;
+  /**
+   * Customers-cannot-write: while it is in alarm, releases stop and roll back (`operations.deployment.gateOnHeartbeat`).
+   * @default - releases are judged by their own version's alarms only
+   */
+  readonly releaseGate?: IAlarm;
 }
 
 export class ApiStack extends Stack {
   readonly gateway: GatewayApi;
   readonly functions: Readonly<Record<FunctionName | 'authorizer', ApiFunction>>;
   readonly cursorSecret: Secret;
+  /** CodeDeploy application, canary configuration and gating alarms every function is released with. */
+  readonly releases: SafeReleases;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -50,10 +75,20 @@ export class ApiStack extends Stack {
     });
 
     const environment = platformEnvironment(this, { config, shards, controlTable });
+    // Every function reaches callers through its `live` alias and a CodeDeploy canary (lib/constructs/safe-function.ts).
+    const { deployment } = config.operations;
+    this.releases = new SafeReleases(this, 'Releases', {
+      canaryPercent: deployment.canaryPercent,
+      canaryInterval: Duration.minutes(deployment.canaryMinutes),
+      maxVersionErrorsPerMinute: deployment.maxVersionErrorsPerMinute,
+      minVersionSuccessPercent: deployment.minVersionSuccessPercent,
+      gatingAlarms: props.releaseGate && deployment.gateOnHeartbeat ? [props.releaseGate] : [],
+    });
     const functionProps = {
       memorySize: config.runtime.memoryMb,
       timeout: Duration.seconds(config.runtime.timeoutSeconds),
       logRetention,
+      releases: this.releases,
     };
 
     // The authorizer comes first: the API needs it, and the other functions need the API's usage plans.
@@ -63,7 +98,7 @@ export class ApiStack extends Stack {
     this.gateway = new GatewayApi(this, 'Api', {
       stageName: config.api.stageName,
       throttle: { rateLimit: config.api.throttleRateLimit, burstLimit: config.api.throttleBurstLimit },
-      authorizer: authorizer.lambda,
+      authorizer: authorizer.alias,
       authorizerCacheTtl: Duration.seconds(config.api.authorizerCacheSeconds),
       tiers: config.tiers,
       logRetention,
@@ -78,6 +113,9 @@ export class ApiStack extends Stack {
             ...(CURSOR_SIGNERS.includes(name) ? { [ENV.cursorSecretArn]: this.cursorSecret.secretArn } : {}),
             ...(name === 'admin-tenants' ? { [ENV.usagePlans]: JSON.stringify(this.gateway.usagePlanNames()) } : {}),
             ...(name === 'admin-queues' ? jobQueuesEnvironment(this, Object.values(jobQueues), { deadLetters: true }) : {}),
+            ...(LLM_FUNCTIONS.includes(name) ? llmEnvironment(config) : {}),
+            ...(SEARCH_FUNCTIONS.includes(name) ? searchEnvironment(props.search, config) : {}),
+            ...(MIGRATION_STARTERS.includes(name) ? { [ENV.migrationRunnerArn]: props.migrationRunner.stateMachineArn } : {}),
           },
           ...functionProps,
         });
@@ -95,12 +133,21 @@ export class ApiStack extends Stack {
       queue.grantRedrive(handlers['admin-queues']);
     }
     grantReadMetrics(handlers['admin-queues']);
+    // Suggest-reply calls the configured models and charges each tenant's daily token count in the control table.
+    grantModelAccess(this, handlers['suggest-reply'], config.llm);
+    grantTokenLedger(handlers['suggest-reply'], controlTable);
+
+    // Search reads the indexes, and counts shadow-read comparisons under its migration's items only.
+    props.search.grantSearch(handlers.search.role);
+    grantShadowCounters(handlers.search, controlTable);
+    props.search.grantHealthCheck(handlers['admin-migrations'].role);
+    for (const name of MIGRATION_STARTERS) props.migrationRunner.grantStart(handlers[name]);
 
     for (const route of ROUTES) {
       const fn = handlers[route.handler];
       grantShardAccess(route, shards, fn);
       grantControlAccess(route, controlTable, fn);
-      this.gateway.addRoute(route, fn.lambda);
+      this.gateway.addRoute(route, fn.alias);
     }
 
     new CfnOutput(this, API_URL_OUTPUT, {
@@ -134,4 +181,27 @@ function grantReadMetrics(fn: ApiFunction): Grant {
       'only reads metric values. Every SQS permission on this role is scoped to the job queues.',
   });
   return Grant.addToPrincipal({ grantee: fn, actions: ['cloudwatch:GetMetricData'], resourceArns: ['*'] });
+}
+
+/** Shadow-read counters (`MIGRATION#<id>` / `SHADOW`): the only control-table items search may write. */
+function grantShadowCounters(fn: ApiFunction, controlTable: Table): Grant {
+  return Grant.addToPrincipal({
+    grantee: fn,
+    actions: ['dynamodb:UpdateItem'],
+    resourceArns: [controlTable.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MIGRATION#*'] } },
+  });
+}
+
+/**
+ * The token quota's ledger items (`LLMTOKENS#<tenant>`) only: a tenant-facing function reads the control table, but
+ * may write nothing there except its tenants' token counts.
+ */
+function grantTokenLedger(fn: ApiFunction, controlTable: Table): Grant {
+  return Grant.addToPrincipal({
+    grantee: fn,
+    actions: ['dynamodb:UpdateItem'],
+    resourceArns: [controlTable.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LLMTOKENS#*'] } },
+  });
 }

@@ -17,8 +17,18 @@ import type { HeadroomConfig } from '../config.js';
 import { ChangeRelay } from '../constructs/change-relay.js';
 import { JobConsumer } from '../constructs/job-consumer.js';
 import { JobQueue } from '../constructs/job-queue.js';
+import { MigrationRunner } from '../constructs/migration-runner.js';
+import { MoveReplicator } from '../constructs/move-replicator.js';
+import type { SearchDomain } from '../constructs/search-domain.js';
 import type { ShardedTable } from '../constructs/sharded-table.js';
-import { admissionEnvironment, jobQueuesEnvironment, platformEnvironment } from '../function-environment.js';
+import {
+  admissionEnvironment,
+  jobQueuesEnvironment,
+  llmEnvironment,
+  platformEnvironment,
+  searchEnvironment,
+} from '../function-environment.js';
+import { grantModelAccess } from '../model-access.js';
 
 /** A batch of 100 changes: a directory lookup per tenant (mostly cached) and batched sends, with room for retries. */
 const RELAY_TIMEOUT = Duration.seconds(30);
@@ -27,6 +37,8 @@ export interface MessagingStackProps extends StackProps {
   readonly config: HeadroomConfig;
   readonly shards: ShardedTable;
   readonly controlTable: Table;
+  /** The search domain the job worker indexes into and the migration runner backfills. */
+  readonly search: SearchDomain;
 }
 
 export interface MessagingAlarms {
@@ -38,12 +50,18 @@ export interface MessagingAlarms {
   readonly overflowAge: Alarm;
   /** A message is visible on a dead-letter queue (both job DLQs and the relay's failed batches). */
   readonly deadLetters: readonly Alarm[];
+  /** The move replicator is behind its streams: tenant moves cannot catch up or cut over. */
+  readonly moveReplicatorBehind: Alarm;
 }
 
 export class MessagingStack extends Stack {
   readonly jobQueues: Readonly<Record<QueueName, JobQueue>>;
   readonly relay: ChangeRelay;
-  readonly usageMeter: JobConsumer;
+  /** Every job through every processor: usage metering, search indexing, conversation summaries. */
+  readonly jobWorker: JobConsumer;
+  /** Search index migrations and tenant moves: a Step Functions loop around the migration step function. */
+  readonly migrationRunner: MigrationRunner;
+  readonly moveReplicator: MoveReplicator;
   readonly alarms: MessagingAlarms;
 
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
@@ -82,15 +100,43 @@ export class MessagingStack extends Stack {
     // The relay looks up each tenant's group and tier in the tenant directory.
     controlTable.grants.readData(this.relay);
 
-    this.usageMeter = new JobConsumer(this, 'usage-meter', {
-      handler: 'usage-meter',
+    const searchEnv = searchEnvironment(props.search, config);
+    this.jobWorker = new JobConsumer(this, 'job-worker', {
+      handler: 'job-worker',
       queues: [jobs, overflow],
-      environment,
+      environment: { ...environment, ...searchEnv, ...llmEnvironment(config) },
       timeout: consumerTimeout,
       ...functionProps,
     });
-    // Usage counters live in the control table.
-    controlTable.grants.readWriteData(this.usageMeter);
+    // Usage counters live in the control table (which also holds the search generation registry).
+    controlTable.grants.readWriteData(this.jobWorker);
+    // The indexer reads each changed item from its shard (the source of truth) and writes every live generation;
+    // summaries are written next to their conversation, with the background lane's models.
+    shards.grantReadWriteData(this.jobWorker);
+    props.search.grantIndexing(this.jobWorker.role);
+    grantModelAccess(this, this.jobWorker, config.llm);
+
+    this.migrationRunner = new MigrationRunner(this, 'migration-runner', {
+      environment: { ...environment, ...searchEnv },
+      memorySize: config.runtime.memoryMb,
+      logRetention: config.logRetentionDays as RetentionDays,
+    });
+    // Backfills and verification read the shards; tenant moves copy between them. Progress lives in the control table.
+    shards.grantReadWriteData(this.migrationRunner.step);
+    controlTable.grants.readWriteData(this.migrationRunner.step);
+    props.search.grantIndexing(this.migrationRunner.step.role);
+    props.search.grantHealthCheck(this.migrationRunner.step.role);
+
+    // Tenant moves: applies a moving tenant's changes to its other shard, and records the barrier beacons it read.
+    this.moveReplicator = new MoveReplicator(this, 'move-replicator', {
+      shards,
+      environment,
+      timeout: Duration.minutes(1),
+      memorySize: config.runtime.memoryMb,
+      logRetention: config.logRetentionDays as RetentionDays,
+    });
+    shards.grantReadWriteData(this.moveReplicator);
+    controlTable.grants.readWriteData(this.moveReplicator);
 
     this.alarms = {
       quietGroupAge: jobs.alarmOnQuietGroupAge(Duration.seconds(config.messaging.quietGroupAgeAlarmSeconds)),
@@ -101,6 +147,7 @@ export class MessagingStack extends Stack {
         overflow.deadLetterQueue.messagesVisibleAlarm,
         this.relay.failedBatches.messagesVisibleAlarm,
       ],
+      moveReplicatorBehind: this.moveReplicator.behindAlarm,
     };
   }
 }

@@ -115,7 +115,8 @@ describe('README walkthrough on `npm start`', () => {
     const env = { ...process.env, HEADROOM_DATA_DIR: dataDir };
     const json = spawnSync('npx', ['headroom', 'status', '--json', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
     expect(json.status, json.stderr).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ tenants: 2 });
+    // demo, canary (the heartbeat canary's tenant, created by `npm start`) and acme.
+    expect(JSON.parse(json.stdout)).toMatchObject({ tenants: 3 });
     const human = spawnSync('npx', ['headroom', 'tenants', 'show', 'acme', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
     expect(human.stdout).toMatch(/^id\s+acme$/m);
     const bad = spawnSync('npx', ['headroom', 'tenants', 'show', 'NOT/VALID', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });

@@ -64,10 +64,14 @@ describe('ApiStack functions', () => {
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 
-  it('gives function roles no managed policies: every permission comes from a grant', () => {
+  it('gives function roles no AWS managed policies: every permission comes from a grant or a search access policy', () => {
     const { api } = testApp();
     for (const name of FUNCTION_NAMES) {
-      expect(resourceOf(api, api.functions[name].role).Properties.ManagedPolicyArns).toBeUndefined();
+      const attached = (resourceOf(api, api.functions[name].role).Properties.ManagedPolicyArns ?? []) as unknown[];
+      // The search domain's own access policies (lib/constructs/search-domain.ts), imported from the search stack.
+      for (const arn of attached)
+        expect(JSON.stringify(arn)).toMatch(/"StackName":"HeadroomSearch".*Search(SearchAccess|HealthCheckAccess)/);
+      if (!['search', 'admin-migrations'].includes(name)) expect(attached).toEqual([]);
     }
   });
 
@@ -99,7 +103,7 @@ describe('ApiStack functions', () => {
   it('hands the cursor secret (ARN and read access) only to the functions that sign cursors', () => {
     const { api } = testApp();
     const secretId = idOf(api, api.cursorSecret);
-    const signers: Name[] = ['list-conversations', 'get-conversation', 'admin-tenants'];
+    const signers: Name[] = ['list-conversations', 'get-conversation', 'admin-tenants', 'search'];
     for (const name of FUNCTION_NAMES) {
       const variables = resourceOf(api, api.functions[name].lambda).Properties.Environment.Variables;
       const canRead = statementsOf(api, name).some(
@@ -167,8 +171,26 @@ describe('ApiStack grants', () => {
     for (const name of TENANT_FUNCTIONS) {
       const statements = statementsOf(api, name);
       expect(canOnTable(statements, 'dynamodb:GetItem', control)).toBe(true);
-      for (const action of WRITE_ACTIONS) expect(canOnTable(statements, action, control)).toBe(false);
+      for (const action of WRITE_ACTIONS) {
+        // suggest-reply's one control-table write, UpdateItem on token-ledger items only, is in model-access.test.ts.
+        if (name === 'suggest-reply' && action === 'dynamodb:UpdateItem') continue;
+        // search's one control-table write: shadow-read counters under `MIGRATION#*` keys only (asserted below).
+        if (name === 'search' && action === 'dynamodb:UpdateItem') continue;
+        expect(canOnTable(statements, action, control)).toBe(false);
+      }
     }
+  });
+
+  it('lets search update shadow-read counters of migrations, and no other control-table item', () => {
+    const updates = statementsOf(api, 'search').filter((s) => s.actions.includes('dynamodb:UpdateItem'));
+    expect(updates).toHaveLength(1);
+    const policy = Object.values(Template.fromStack(api).findResources('AWS::IAM::Policy')).find((candidate) =>
+      JSON.stringify(candidate.Properties.Roles).includes(idOf(api, api.functions.search.role)),
+    );
+    const statement = (policy?.Properties.PolicyDocument.Statement as Record<string, any>[]).find(
+      (s) => s.Action === 'dynamodb:UpdateItem',
+    );
+    expect(statement?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MIGRATION#*'] } });
   });
 
   it.each(['admin-tenants', 'admin-flags', 'admin-queues'] as const)(
@@ -227,7 +249,8 @@ describe('ApiStack REST API', () => {
         AuthorizerResultTtlInSeconds: seconds,
       });
       const uri = resourceOf(api, api.gateway.authorizer).Properties.AuthorizerUri;
-      expect(mentions(uri, idOf(api, api.functions.authorizer.lambda))).toBe(true);
+      // Through the alias, so a new authorizer version reaches API Gateway by the CodeDeploy canary too.
+      expect(mentions(uri, idOf(api, api.functions.authorizer.alias))).toBe(true);
     }
   });
 
@@ -292,7 +315,8 @@ describe('ApiStack REST API', () => {
       const props = resourceOf(api, method).Properties;
       expect(props.HttpMethod).toBe(route.method);
       expect(props.Integration.Type).toBe('AWS_PROXY');
-      expect(mentions(props.Integration.Uri, idOf(api, api.functions[route.handler].lambda))).toBe(true);
+      // The `live` alias, never the function: new versions reach callers only through the CodeDeploy canary.
+      expect(mentions(props.Integration.Uri, idOf(api, api.functions[route.handler].alias))).toBe(true);
       const expected = {
         tenant: { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: idOf(api, api.gateway.authorizer) }, ApiKeyRequired: true },
         admin: { AuthorizationType: 'AWS_IAM', AuthorizerId: undefined, ApiKeyRequired: false },

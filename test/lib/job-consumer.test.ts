@@ -15,8 +15,8 @@ function consumer(queues: { definition: JobQueueDefinition; consumerTimeout: num
     ({ definition, consumerTimeout }) =>
       new JobQueue(stack, definition.name, { definition, consumerTimeout: Duration.seconds(consumerTimeout) }),
   );
-  const fn = new JobConsumer(stack, 'usage-meter', {
-    handler: 'usage-meter',
+  const fn = new JobConsumer(stack, 'job-worker', {
+    handler: 'job-worker',
     queues: jobQueues,
     environment: {},
     memorySize: 256,
@@ -40,7 +40,7 @@ describe('JobConsumer', () => {
 
   it('refuses a timeout longer than the one its queue’s visibility timeout was sized for', () => {
     expect(() => consumer([{ definition: main, consumerTimeout: 30 }], 31)).toThrow(
-      'job consumer usage-meter: a 31 s timeout outlives the 30 s that the visibility timeout of jobs was sized for',
+      'job consumer job-worker: a 31 s timeout outlives the 30 s that the visibility timeout of jobs was sized for',
     );
   });
 
@@ -51,6 +51,6 @@ describe('JobConsumer', () => {
   });
 
   it('refuses to be built without a queue', () => {
-    expect(() => consumer([], 30)).toThrow('job consumer usage-meter needs at least one queue, got none');
+    expect(() => consumer([], 30)).toThrow('job consumer job-worker needs at least one queue, got none');
   });
 });

@@ -154,7 +154,8 @@ describe('MessagingStack change relay', () => {
         .filter(([, mapping]) => mapping.Properties.StartingPosition === 'TRIM_HORIZON')
         .map(([id]) => id);
     const kept = mappingIds(after);
-    expect(kept).toHaveLength(2);
+    // The relay and the move replicator each read the two remaining shards.
+    expect(kept).toHaveLength(2 * 2);
     for (const id of kept) expect(mappingIds(before)).toContain(id);
   });
 
@@ -220,10 +221,10 @@ describe('MessagingStack change relay', () => {
   });
 });
 
-describe('MessagingStack usage-meter consumer', () => {
+describe('MessagingStack job-worker consumer', () => {
   const { messaging, data } = testApp();
   const ids = queueIds(messaging);
-  const meter = messaging.usageMeter;
+  const meter = messaging.jobWorker;
   const mappings = mappingsOf(messaging, meter);
   const mappingFor = (queueId: string) => mappings.find((m) => mentions(m.EventSourceArn, queueId))!;
 
@@ -260,12 +261,15 @@ describe('MessagingStack usage-meter consumer', () => {
       expect(statements.some((s) => mentions(s.resources, id))).toBe(false);
   });
 
-  it('lets the usage meter read and write the control table (usage counters), and no shard', () => {
+  it('lets the job worker keep usage counters in the control table, read items from every shard and write summaries there', () => {
     const statements = statementsOfRole(messaging, meter.role);
     const control = idOf(data, data.controlTable);
     for (const action of ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'])
       expect(allows(statements, action, control)).toBe(true);
-    for (const shard of data.shards.shards) expect(statements.some((s) => mentions(s.resources, idOf(data, shard.table)))).toBe(false);
+    for (const shard of data.shards.shards) {
+      expect(allows(statements, 'dynamodb:GetItem', idOf(data, shard.table))).toBe(true);
+      expect(allows(statements, 'dynamodb:PutItem', idOf(data, shard.table))).toBe(true);
+    }
   });
 
   it('sets the environment the runtime reads', () => {
@@ -283,15 +287,16 @@ describe('MessagingStack alarms', () => {
   const onQueue = (alarm: Json, queueId: string) =>
     alarm.Namespace === 'AWS/SQS' && alarm.Dimensions.length === 1 && mentions(alarm.Dimensions[0], queueId);
 
-  it('builds exactly the alarms the messaging stack exposes, none with an action yet', () => {
+  it('builds exactly the alarms the messaging stack exposes, each notifying the alarm topic (alarms-stack.test.ts)', () => {
     const exposed = [
       messaging.alarms.quietGroupAge,
       messaging.alarms.noisyGroups,
       messaging.alarms.overflowAge,
       ...messaging.alarms.deadLetters,
+      messaging.alarms.moveReplicatorBehind,
     ];
     expect(alarms.map((a) => a.id).sort()).toEqual(exposed.map((alarm) => idOf(messaging, alarm)).sort());
-    for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
+    for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
     for (const alarm of alarms) expect(alarm.AlarmDescription).toMatch(/\w{5,}.*\w{5,}/);
   });
 
@@ -343,10 +348,12 @@ describe('MessagingStack alarms', () => {
   });
 
   it('keeps the alarm definitions stable (snapshot backstop)', () => {
-    const definitions = alarms.map(({ id, AlarmDescription: _description, Dimensions: _dimensions, ...definition }) => ({
-      id,
-      ...definition,
-    }));
+    const definitions = alarms.map(
+      ({ id, AlarmDescription: _description, Dimensions: _dimensions, AlarmActions: _alarm, OKActions: _ok, ...definition }) => ({
+        id,
+        ...definition,
+      }),
+    );
     expect(definitions).toMatchSnapshot();
   });
 });

@@ -22,11 +22,21 @@ const configs: [string, ConfigOverrides][] = [
       ],
     },
   ],
+  [
+    'alarm subscriptions, no synthetic canary, a custom release canary',
+    {
+      operations: {
+        canary: { enabled: false },
+        deployment: { canaryPercent: 25, canaryMinutes: 10 },
+        alarmSubscriptions: { emails: ['oncall@example.com'], httpsUrls: ['https://pager.example.com/hooks/headroom'] },
+      },
+    },
+  ],
 ];
 
 describe('cdk-nag AwsSolutions', () => {
   it.each(configs)('finds no unacknowledged error or warning with %s', (_name, overrides) => {
-    const { app, data, messaging, api } = testApp(overrides);
+    const { app, data, messaging, api, alarms, operations } = testApp(overrides);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
     expect(() => app.synth()).not.toThrow();
 
@@ -36,7 +46,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(found('error')).toEqual([]);
     expect(found('warning')).toEqual([]);
 
-    for (const stack of [data, messaging, api]) {
+    for (const stack of [data, messaging, api, alarms, operations]) {
       expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
       expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
     }
@@ -67,7 +77,18 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-APIG4',
         'AwsSolutions-COG4',
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
         'AwsSolutions-IAM5[Resource::*]',
+        // One index per search generation, created at run time (lib/constructs/search-domain.ts).
+        ...['', '/*', '/_search', '/_mget', '/_count'].map(
+          (rest) => `AwsSolutions-IAM5[Resource::<SearchDomain62FD613E.Arn>/headroom-conversations-*${rest}]`,
+        ),
+        // Step Functions invoking the runner's step function and its versions (lib/constructs/migration-runner.ts).
+        'AwsSolutions-IAM5[Resource::<migrationrunnerStepFunctionD6AD9E02.Arn>:*]',
+        'AwsSolutions-OS1',
+        'AwsSolutions-OS3',
+        'AwsSolutions-OS4',
+        'AwsSolutions-OS5',
         'AwsSolutions-L1',
         'AwsSolutions-SMG4',
         'AwsSolutions-SQS3',

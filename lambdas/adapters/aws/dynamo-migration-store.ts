@@ -63,7 +63,12 @@ export class DynamoMigrationStore implements MigrationStore {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: this.table, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Put: { TableName: this.table, Item: { ...controlKeys.migrationIndex(record.id), kind: record.kind, createdAt: record.createdAt } } },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...controlKeys.migrationIndex(record.id), kind: record.kind, createdAt: record.createdAt },
+              },
+            },
           ],
         }),
       );

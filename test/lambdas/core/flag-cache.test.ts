@@ -95,7 +95,14 @@ describe('flag cache and provider', () => {
     const details = await f.provider.resolveBooleanEvaluation('tenant.writes-paused', true, { targetingKey: 'acme' });
     expect(details).toMatchObject({ value: false, reason: 'STATIC' });
     expect(details.errorCode).toBeUndefined();
-    expect((await f.admin.list()).map((flag) => [flag.key, flag.version])).toEqual([['tenant.writes-paused', 0]]);
+    expect((await f.admin.list()).map((flag) => [flag.key, flag.version])).toEqual([
+      ['search.read-generation', 0],
+      ['tenant.writes-paused', 0],
+    ]);
+    expect(await f.provider.resolveStringEvaluation('search.read-generation', 'none', { targetingKey: 'acme' })).toMatchObject({
+      value: 'g1',
+      reason: 'STATIC',
+    });
     expect(await f.admin.allow('tenant.writes-paused', ['acme'], ops)).toMatchObject({ version: 1, pinned: 1 });
     f.advance(15);
     expect(await f.value('tenant.writes-paused')).toBe(true);

@@ -1,0 +1,80 @@
+// The names infrastructure and runtime share for operations: the metrics alarms and dashboards watch, and the
+// environment of the two operations functions (the synthetic canary and the rollback action). lib/ alarms on
+// exactly the names the runtime emits, so renaming a metric here renames it in both places or in neither.
+import * as z from 'zod';
+import { ENV } from './environment.js';
+
+/** Powertools Metrics namespace and its default `service` dimension (lambdas/observability.ts). */
+export const METRICS_NAMESPACE = 'Headroom';
+export const SERVICE_DIMENSION = { service: 'headroom' } as const;
+
+/** Customer outcomes and the canary's view of them. */
+export const HEARTBEAT_METRICS = {
+  conversationCreated: 'ConversationCreated',
+  commentCreated: 'CommentCreated',
+  /** 1 for a canary run that completed its round trip before its deadline, 0 otherwise. */
+  canarySuccess: 'HeartbeatSuccess',
+  /** Create → applied downstream (searchable), in milliseconds; published for successful runs only. */
+  canaryRoundTripMs: 'HeartbeatRoundTripMs',
+} as const;
+
+/** Other metrics operators watch: emitted by the async path, search and migrations, and the rollback action. */
+export const OPERATIONS_METRICS = {
+  jobsOverflowed: 'JobsOverflowed',
+  indexerLagSeconds: 'IndexerLagSeconds',
+  migrationTenantsCutOver: 'MigrationTenantsCutOver',
+  migrationTenantsTotal: 'MigrationTenantsTotal',
+  /** One per alias the rollback action moved back, dimension `function`. */
+  releaseRolledBack: 'ReleaseRolledBack',
+} as const;
+
+export const OPERATIONS_FUNCTIONS = ['heartbeat-canary', 'rollback-action'] as const;
+export type OperationsFunctionName = (typeof OPERATIONS_FUNCTIONS)[number];
+
+export const OPERATIONS_ENV = {
+  /** Base URL of the API stage the canary calls, ending in a slash. */
+  canaryApiUrl: 'HEADROOM_CANARY_API_URL',
+  /** Secrets Manager secret holding the canary tenant's bearer token (the plain token as SecretString). */
+  canaryTokenSecretArn: 'HEADROOM_CANARY_TOKEN_SECRET_ARN',
+  canaryDeadlineSeconds: 'HEADROOM_CANARY_DEADLINE_SECONDS',
+  canaryAwaitSearch: 'HEADROOM_CANARY_AWAIT_SEARCH',
+  /** JSON `{ "<deployment group name>": { "functionName": …, "aliasName": … } }`: what the rollback action may move. */
+  releaseTargets: 'HEADROOM_RELEASE_TARGETS',
+  rollbackWindowMinutes: 'HEADROOM_ROLLBACK_WINDOW_MINUTES',
+  /** Name of the composite alarm whose ALARM state triggers the rollback action. */
+  heartbeatAlarmName: 'HEADROOM_HEARTBEAT_ALARM_NAME',
+} as const;
+
+export const releaseTargetSchema = z.strictObject({ functionName: z.string().min(1), aliasName: z.string().min(1) });
+
+const jsonOf = <T>(schema: z.ZodType<T>) =>
+  z.string().transform((raw, ctx) => {
+    try {
+      return schema.parse(JSON.parse(raw));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `not valid: ${String(error)}` });
+      return z.NEVER;
+    }
+  });
+
+export const canaryEnvironmentSchema = z.object({
+  [OPERATIONS_ENV.canaryApiUrl]: z.url(),
+  [OPERATIONS_ENV.canaryTokenSecretArn]: z.string().startsWith('arn:'),
+  [OPERATIONS_ENV.canaryDeadlineSeconds]: z.coerce.number().int().min(5).max(840),
+  [OPERATIONS_ENV.canaryAwaitSearch]: z.enum(['true', 'false']).transform((value) => value === 'true'),
+});
+
+export const rollbackEnvironmentSchema = z.object({
+  /** The control table holds the release ledger and the rollback history. */
+  [ENV.controlTable]: z.string().min(3),
+  [OPERATIONS_ENV.releaseTargets]: jsonOf(z.record(z.string(), releaseTargetSchema)),
+  [OPERATIONS_ENV.rollbackWindowMinutes]: z.coerce.number().int().min(1).max(1440),
+  [OPERATIONS_ENV.heartbeatAlarmName]: z.string().min(1),
+});
+
+/** Parses one function's environment; the error names the variables at fault. */
+export function readOperationsEnvironment<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid operations environment: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,105 @@
+// A heartbeat alarm watches a customer-outcome count (conversations created per minute) and fires when it drops:
+// below the anomaly-detection band CloudWatch learned for this hour and weekday, or below a static floor that
+// holds whatever the band says (a band learned on a quiet night reaches zero, and zero is an outage). The count is
+// FILLed with 0 so a minute with no successes is a low value rather than a gap, and missing data is breaching so a
+// metric that stops being published at all pages too.
+import { Duration } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmRule,
+  AnomalyDetectionAlarm,
+  ComparisonOperator,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+  type IAlarmRule,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../lambdas/operations-contract.js';
+
+export interface HeartbeatAlarmProps {
+  /** The count in namespace `Headroom` (dimension `service=headroom`), e.g. `ConversationCreated`. */
+  readonly metricName: string;
+  /** Fewer than this many per period breaches, whatever the band says. */
+  readonly floor: number;
+  /**
+   * Width of the anomaly-detection band in standard deviations.
+   * @default - no band: the floor alone (for a count with no daily rhythm, like the canary's successes)
+   */
+  readonly bandWidth?: number;
+  /**
+   * Length of one datapoint.
+   * @default Duration.minutes(1)
+   */
+  readonly period?: Duration;
+  /** Datapoints evaluated. */
+  readonly evaluationPeriods: number;
+  /**
+   * How many of them must breach.
+   * @default - all of them (evaluationPeriods)
+   */
+  readonly datapointsToAlarm?: number;
+  /** What the alarm means for customers, for whoever reads the notification. */
+  readonly description: string;
+}
+
+export class HeartbeatAlarm extends Construct {
+  /** The raw count, summed per period. */
+  readonly metric: Metric;
+  /** The count with gaps filled with 0: what the alarms evaluate and the dashboard plots. */
+  readonly filled: MathExpression;
+  /** Fewer per period than this breaches. */
+  readonly floor: number;
+  readonly belowFloor: Alarm;
+  readonly belowBand?: Alarm;
+  /** Fires when any of this heartbeat's alarms fires: combine it into a composite alarm. */
+  readonly rule: IAlarmRule;
+
+  constructor(scope: Construct, id: string, props: HeartbeatAlarmProps) {
+    super(scope, id);
+    const datapointsToAlarm = props.datapointsToAlarm ?? props.evaluationPeriods;
+    if (datapointsToAlarm > props.evaluationPeriods) {
+      throw new Error(`a heartbeat cannot need ${datapointsToAlarm} breaching datapoints out of ${props.evaluationPeriods}`);
+    }
+    if (props.floor < 0) throw new Error(`a heartbeat floor cannot be negative, got ${props.floor}`);
+    const period = props.period ?? Duration.minutes(1);
+    this.floor = props.floor;
+
+    this.metric = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: props.metricName,
+      dimensionsMap: { ...SERVICE_DIMENSION },
+      statistic: 'Sum',
+      period,
+    });
+    this.filled = new MathExpression({
+      expression: 'FILL(m, 0)',
+      usingMetrics: { m: this.metric },
+      label: `${props.metricName} per ${period.toMinutes()} min`,
+      period,
+    });
+    const common = {
+      evaluationPeriods: props.evaluationPeriods,
+      datapointsToAlarm,
+      treatMissingData: TreatMissingData.BREACHING,
+    };
+
+    this.belowFloor = new Alarm(this, 'BelowFloor', {
+      ...common,
+      metric: this.filled,
+      threshold: props.floor,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      alarmDescription: `${props.description} Fewer than ${props.floor} ${props.metricName} per ${period.toMinutes()} min.`,
+    });
+    if (props.bandWidth !== undefined) {
+      this.belowBand = new AnomalyDetectionAlarm(this, 'BelowBand', {
+        ...common,
+        metric: this.filled,
+        stdDevs: props.bandWidth,
+        comparisonOperator: ComparisonOperator.LESS_THAN_LOWER_THRESHOLD,
+        alarmDescription: `${props.description} ${props.metricName} is below its expected band (${props.bandWidth} standard deviations).`,
+      });
+    }
+    this.rule = this.belowBand ? AlarmRule.anyOf(this.belowFloor, this.belowBand) : this.belowFloor;
+  }
+}

@@ -1,0 +1,77 @@
+// The synthetic heartbeat on AWS: a scheduled function that acts as a canary tenant through the public API
+// (lambdas/handlers/heartbeat-canary.ts). Its successes keep the heartbeat alive when customers are quiet, and
+// its failures are a customer outcome on-call is paged for. It reads its bearer token from a secret it alone
+// may read; a missed or failed run is never retried, because a stale heartbeat is worth nothing.
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { OPERATIONS_ENV } from '../../lambdas/operations-contract.js';
+import { HandlerFunction } from './handler-function.js';
+
+export interface SyntheticCanaryProps {
+  /** Base URL of the API stage the canary calls. */
+  readonly apiUrl: string;
+  /** Time between runs (whole minutes). */
+  readonly every: Duration;
+  /** A run fails unless its comment is applied downstream within this long; shorter than `every`. */
+  readonly deadline: Duration;
+  /** Wait until the comment is searchable, not just accepted. */
+  readonly awaitSearch: boolean;
+  readonly logRetention: RetentionDays;
+  /**
+   * Function memory; the canary only waits on HTTP.
+   * @default 256
+   */
+  readonly memorySize?: number;
+}
+
+export class SyntheticCanary extends Construct {
+  readonly function: HandlerFunction;
+  /** The canary tenant's bearer token (SecretString = the token): set it after creating the tenant. */
+  readonly tokenSecret: Secret;
+  readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: SyntheticCanaryProps) {
+    super(scope, id);
+    if (props.deadline.toSeconds() >= props.every.toSeconds()) {
+      throw new Error(
+        `a canary run must end before the next starts: deadline ${props.deadline.toSeconds()} s, every ${props.every.toSeconds()} s`,
+      );
+    }
+
+    this.tokenSecret = new Secret(this, 'Token', {
+      description:
+        'Headroom heartbeat canary: the bearer token of the canary tenant (npx headroom tenants create heartbeat-canary); see docs/runbooks/heartbeat-alarm.md',
+    });
+    Validations.of(this.tokenSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'This holds a Headroom tenant token, which Secrets Manager cannot rotate by itself: it is rotated with ' +
+        '`npx headroom tokens rotate heartbeat-canary` and written back here (docs/runbooks/heartbeat-alarm.md).',
+    });
+
+    this.function = new HandlerFunction(this, 'Function', {
+      handler: 'heartbeat-canary',
+      environment: {
+        [OPERATIONS_ENV.canaryApiUrl]: props.apiUrl,
+        [OPERATIONS_ENV.canaryTokenSecretArn]: this.tokenSecret.secretArn,
+        [OPERATIONS_ENV.canaryDeadlineSeconds]: String(props.deadline.toSeconds()),
+        [OPERATIONS_ENV.canaryAwaitSearch]: String(props.awaitSearch),
+      },
+      memorySize: props.memorySize ?? 256,
+      // Room to publish the outcome after a run that used its whole deadline.
+      timeout: props.deadline.plus(Duration.seconds(10)),
+      logRetention: props.logRetention,
+    });
+    this.tokenSecret.grantRead(this.function);
+
+    this.schedule = new Rule(this, 'Schedule', {
+      description: 'Headroom heartbeat canary: one synthetic round trip per run',
+      schedule: Schedule.rate(props.every),
+      targets: [new LambdaFunction(this.function.lambda, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
+  }
+}

@@ -1,0 +1,78 @@
+// What pages on-call: the alarm topic, the heartbeat alarms, and "customers cannot write", the composite that pages
+// and that stops releases. It sits below the API stack (it alarms on metric names, not on API resources), so the
+// API's CodeDeploy deployment groups can depend on the composite without a cycle; the dashboard, the canary and
+// the rollback action, which need the API, live in the operations stack above it.
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { AlarmBase } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import { HEARTBEAT_METRICS } from '../../lambdas/operations-contract.js';
+import type { HeadroomConfig } from '../config.js';
+import { AlarmTopic } from '../constructs/alarm-topic.js';
+import { CustomersCannotWriteAlarm } from '../constructs/customers-cannot-write-alarm.js';
+import { HeartbeatAlarm } from '../constructs/heartbeat-alarm.js';
+
+export interface AlarmsStackProps extends StackProps {
+  readonly config: HeadroomConfig;
+  /**
+   * Alarms of other stacks that notify the same topic (the async path's queue and dead-letter alarms).
+   * @default - none
+   */
+  readonly notify?: readonly AlarmBase[];
+}
+
+export interface Heartbeats {
+  readonly conversations: HeartbeatAlarm;
+  readonly comments: HeartbeatAlarm;
+  /** Present when the synthetic canary is enabled. */
+  readonly canary?: HeartbeatAlarm;
+}
+
+export class AlarmsStack extends Stack {
+  readonly topic: AlarmTopic;
+  readonly heartbeats: Heartbeats;
+  readonly customersCannotWrite: CustomersCannotWriteAlarm;
+
+  constructor(scope: Construct, id: string, props: AlarmsStackProps) {
+    super(scope, id, props);
+    const { heartbeat, canary, alarmSubscriptions } = props.config.operations;
+
+    this.topic = new AlarmTopic(this, 'Topic', { emails: alarmSubscriptions.emails, httpsUrls: alarmSubscriptions.httpsUrls });
+
+    const customerHeartbeat = (id: string, metricName: string, floor: number, what: string) =>
+      new HeartbeatAlarm(this, id, {
+        metricName,
+        floor,
+        bandWidth: heartbeat.bandWidth,
+        evaluationPeriods: heartbeat.evaluationMinutes,
+        datapointsToAlarm: heartbeat.breachingMinutes,
+        description: `Customers are creating fewer ${what} than expected.`,
+      });
+    this.heartbeats = {
+      conversations: customerHeartbeat(
+        'ConversationsHeartbeat',
+        HEARTBEAT_METRICS.conversationCreated,
+        heartbeat.conversationsFloorPerMinute,
+        'conversations',
+      ),
+      comments: customerHeartbeat('CommentsHeartbeat', HEARTBEAT_METRICS.commentCreated, heartbeat.commentsFloorPerMinute, 'comments'),
+      // The canary succeeds once per run, so its count has no daily rhythm to learn: a floor of one run per period.
+      ...(canary.enabled
+        ? {
+            canary: new HeartbeatAlarm(this, 'CanaryHeartbeat', {
+              metricName: HEARTBEAT_METRICS.canarySuccess,
+              floor: 1,
+              period: Duration.minutes(canary.everyMinutes),
+              evaluationPeriods: canary.failedRunsToAlarm,
+              description: 'The synthetic canary tenant cannot complete create conversation → add comment → searchable.',
+            }),
+          }
+        : {}),
+    };
+
+    this.customersCannotWrite = new CustomersCannotWriteAlarm(this, 'CustomersCannotWrite', {
+      heartbeats: Object.values(this.heartbeats),
+      action: this.topic.action,
+    });
+    this.topic.notifyOn(...(props.notify ?? []));
+  }
+}
