@@ -34,43 +34,43 @@ import { CONTROL_TABLE, listingBucket, SHARD_TABLE, shardKeys } from '../lambdas
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { ensureTables } from '../local/tables.js';
 import { percentile, round, type Benchmark, type BenchmarkContext } from './harness.js';
+import { Crash, crashing } from '../test/support/crash-injection.js';
 
 const SHARDS = ['shard-0', 'shard-1', 'shard-2', 'shard-3'];
 const COMMENTS_PER_CONVERSATION = 4;
-const WORDS = [
-  'refund',
-  'invoice',
-  'printer',
-  'login',
-  'password',
-  'shipping',
-  'delay',
-  'broken',
-  'upgrade',
-  'billing',
-  'export',
-  'timeout',
-  'crash',
-  'slow',
-  'mobile',
-  'sync',
-];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-class Crash extends Error {}
-
-function crashing<T extends object>(target: T, rate: () => number): T {
-  return new Proxy(target, {
-    get(object, property, receiver) {
-      const value = Reflect.get(object, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        Math.random() < rate()
-          ? Promise.reject(new Crash(`crash before ${String(property)}`))
-          : (value as (...a: unknown[]) => unknown).apply(object, args);
-    },
-  });
+// Support text is Zipf-distributed: a few words are everywhere, most are rare. Documents and queries draw from the
+// same 5,000-word vocabulary with weight 1/rank, so queries are as selective as real ones (a 16-word vocabulary would
+// make every document match every query).
+const VOCABULARY = Array.from({ length: 5000 }, (_, rank) => `w${rank.toString(36)}`);
+const ZIPF = (() => {
+  const cumulative: number[] = [];
+  let total = 0;
+  for (let rank = 1; rank <= VOCABULARY.length; rank++) cumulative.push((total += 1 / rank));
+  return cumulative.map((value) => value / total);
+})();
+function zipfWord(random: () => number): string {
+  const target = random();
+  let lo = 0;
+  let hi = ZIPF.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((ZIPF[mid] as number) < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return VOCABULARY[lo] as string;
 }
+/** mulberry32: a small deterministic generator, so runs compare. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const profile = (tenantId: string, shard: ShardName): TenantProfile => ({
   tenantId: tenantId as TenantId,
@@ -84,7 +84,10 @@ const profile = (tenantId: string, shard: ShardName): TenantProfile => ({
   usageKey: tenantId,
 });
 
-const text = (n: number) => Array.from({ length: 12 }, (_, i) => WORDS[(n * 7 + i * 13) % WORDS.length]).join(' ');
+const text = (n: number) => {
+  const random = seeded(n + 1);
+  return Array.from({ length: 24 }, () => zipfWord(random)).join(' ');
+};
 
 interface Engines {
   readonly doc: DynamoDBDocumentClient;
@@ -262,9 +265,11 @@ async function backfillAndSearch(engines: Engines, dataDir: string, docs: number
 
   const latencies: number[] = [];
   const queries = 2000;
+  const random = seeded(42);
   for (let q = 0; q < queries; q++) {
     const tenantId = ids[q % ids.length] as TenantId;
-    const query = `${WORDS[q % WORDS.length]} ${WORDS[(q * 5 + 3) % WORDS.length]}`;
+    // One or two words, as people search support history.
+    const query = q % 2 === 0 ? zipfWord(random) : `${zipfWord(random)} ${zipfWord(random)}`;
     const began = performance.now();
     await index.search('g2', tenantId, query, 20);
     latencies.push(performance.now() - began);

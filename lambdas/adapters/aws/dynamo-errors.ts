@@ -1,5 +1,6 @@
 // DynamoDB reports why a transaction was cancelled per item; callers need to know which condition failed.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Index of the first item whose condition failed, or -1 when the cancellation had another cause. */
 export function failedConditionIndex(error: unknown): number {
@@ -25,5 +26,29 @@ export async function withConflictRetry<T>(attempt: () => Promise<T>, attempts =
       if (i >= attempts || !isTransactionConflict(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** i));
     }
+  }
+}
+
+/** Puts `item` only if the stored item's `version` is `expectedVersion` (0: no item yet); false when it is not. */
+export async function putIfVersion(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  item: Record<string, unknown>,
+  expectedVersion: number,
+): Promise<boolean> {
+  try {
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: item,
+        ...(expectedVersion === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
   }
 }

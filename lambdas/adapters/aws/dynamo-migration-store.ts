@@ -1,18 +1,11 @@
 // Migration state in the control table (`MIGRATION#<id>` / `STATE`, per tenant `TENANT#<t>`), every write
 // conditional on the version the writer read, so two runners (or a runner and an operator) can never
 // silently overwrite each other. A `MIGRATIONS` index item per migration lets operators list them in one Query.
-import {
-  BatchGetCommand,
-  GetCommand,
-  paginateQuery,
-  PutCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { controlKeys } from '../../schema.js';
 import type { MigrationKind, MigrationRecord, MigrationTenantRecord } from '../../core/migration-runner.js';
 import type { MigrationStore } from '../../core/ports.js';
-import { failedConditionIndex, isConditionFailure } from './dynamo-errors.js';
+import { failedConditionIndex, putIfVersion } from './dynamo-errors.js';
 
 type Item = Record<string, unknown>;
 
@@ -85,7 +78,7 @@ export class DynamoMigrationStore implements MigrationStore {
   }
 
   async save(record: MigrationRecord<unknown>, expectedVersion: number): Promise<boolean> {
-    return this.conditionalPut(toItem(record), expectedVersion);
+    return putIfVersion(this.doc, this.table, toItem(record), expectedVersion);
   }
 
   async list(kind?: MigrationKind): Promise<MigrationRecord[]> {
@@ -121,7 +114,9 @@ export class DynamoMigrationStore implements MigrationStore {
   }
 
   async putTenant(record: MigrationTenantRecord<unknown>, expectedVersion: number): Promise<boolean> {
-    return this.conditionalPut(
+    return putIfVersion(
+      this.doc,
+      this.table,
       {
         ...controlKeys.migrationTenant(record.migrationId, record.tenantId),
         type: 'migration-tenant',
@@ -147,23 +142,5 @@ export class DynamoMigrationStore implements MigrationStore {
     ))
       tenants.push(...(page.Items ?? []).map(toTenant));
     return tenants;
-  }
-
-  private async conditionalPut(item: Item, expectedVersion: number): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: item,
-          ...(expectedVersion === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
   }
 }

@@ -20,6 +20,7 @@ import { createTenantDirectory } from '../../../lambdas/core/tenant-directory.js
 import type { TenantId, TenantProfile } from '../../../lambdas/core/tenancy.js';
 import { byId, driftOf } from '../../../lambdas/core/version-diff.js';
 import { shardKeys } from '../../../lambdas/schema.js';
+import { Crash, crashing } from '../../support/crash-injection.js';
 
 const TENANTS = ['acme', 'beta', 'gamma', 'delta'] as TenantId[];
 
@@ -34,22 +35,6 @@ const profile = (tenantId: TenantId): TenantProfile => ({
   tokenHash: `hash-${tenantId}`,
   usageKey: tenantId,
 });
-
-class Crash extends Error {}
-
-/** Wraps every method of `target` so it throws a Crash with probability `rate()` before doing anything. */
-function crashing<T extends object>(target: T, rate: () => number): T {
-  return new Proxy(target, {
-    get(object, property, receiver) {
-      const value = Reflect.get(object, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (Math.random() < rate()) return Promise.reject(new Crash(`crash before ${String(property)}`));
-        return (value as (...a: unknown[]) => unknown).apply(object, args);
-      };
-    },
-  });
-}
 
 let items: MemoryTenantItems;
 let index: SqliteSearchIndex;
