@@ -381,7 +381,7 @@ async function chaosRun(
         }
       }
       writes++;
-      await sleep(5);
+      await sleep(20);
     }
   });
 
@@ -450,7 +450,7 @@ const benchmark: Benchmark = {
         ]);
         const engines: Engines = { doc, tables, control: new DynamoControlStore(doc, controlTable), controlTable };
         if (run === 0) load = await backfillAndSearch(engines, dataDir, docs, tenants, log);
-        else results.push(await chaosRun(engines, dataDir, run - 1, quick ? 3 : 8, quick ? 60 : 250, log));
+        else results.push(await chaosRun(engines, dataDir, run - 1, quick ? 2 : 8, quick ? 40 : 250, log));
       }
       const sum = (key: string) => results.reduce((total, result) => total + (result[key] as number), 0);
       return {
