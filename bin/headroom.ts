@@ -10,6 +10,7 @@ import { tenantListSchema } from '../lambdas/core/flag-definitions.js';
 import { TIERS } from '../lambdas/environment.js';
 import { CliError, connect, DEFAULT_ENDPOINT, type AdminClient } from './cli/admin-client.js';
 import { emit, keyValues, table } from './cli/output.js';
+import { parseArgs } from './cli/arguments.js';
 import { registerLlmCommands } from './cli/llm-commands.js';
 import { registerMoveCommands } from './cli/move-commands.js';
 import { registerSearchCommands } from './cli/search-commands.js';
@@ -21,13 +22,6 @@ interface GlobalOptions {
   readonly endpoint?: string;
   readonly stack?: string;
   readonly region?: string;
-}
-
-function parseArgs<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || 'value'}: ${issue.message}`).join('\n');
-  throw new CliError(`Invalid arguments:\n${problems}\nSee --help for the expected form.`);
 }
 
 const versionSchema = z.coerce.number().int('must be a whole number').min(0);

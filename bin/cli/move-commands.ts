@@ -2,12 +2,12 @@
 // them. Arguments are validated with the API's own schemas before anything is sent; `moves status <id> --watch`
 // redraws a progress bar until the move needs the operator (soaking) or has finished.
 import type { Command } from 'commander';
-import * as z from 'zod';
 import { tenantPathSchema } from '../../lambdas/core/api-contract.js';
 import type { MoveView } from '../../lambdas/core/move-admin.js';
 import { startMoveSchema } from '../../lambdas/core/shard-topology.js';
-import { CliError, type AdminClient } from './admin-client.js';
-import { emit, keyValues, table } from './output.js';
+import type { AdminClient } from './admin-client.js';
+import { parseArgs } from './arguments.js';
+import { emit, keyValues, progressBar, table } from './output.js';
 
 interface Options {
   readonly json?: boolean;
@@ -18,23 +18,10 @@ export type Action = <A extends unknown[]>(
   run: (client: AdminClient, options: Options, ...args: A) => Promise<void>,
 ) => (...args: unknown[]) => Promise<void>;
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || 'value'}: ${issue.message}`).join('\n');
-  throw new CliError(`Invalid arguments:\n${problems}\nSee --help for the expected form.`);
-}
-
-const tenantOf = (id: string) => parse(tenantPathSchema, { tenantId: id }).tenantId;
+const tenantOf = (id: string) => parseArgs(tenantPathSchema, { tenantId: id }).tenantId;
 
 const SHARD_COLUMNS = ['name', 'kind', 'dedicatedTo', 'tenants', 'items', 'writesPerSecond', 'moving'];
 const MOVE_COLUMNS = ['tenantId', 'from', 'to', 'phase', 'copied', 'lagMs', 'fenceMs', 'updatedAt'];
-
-/** `[##########----------]  45%` — the bar an operator watches. */
-export function progressBar(fraction: number, width = 30): string {
-  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%`;
-}
 
 /** One move as a few readable lines: where it is, how far, how far behind, what the cutover cost. */
 export function describeMove(move: MoveView): string {
@@ -86,7 +73,7 @@ export function registerMoveCommands(program: Command, action: Action): void {
     .action(
       action(async (client, options, id: string, flags: { to: string }) => {
         const tenantId = tenantOf(id);
-        const body = parse(startMoveSchema, { to: flags.to });
+        const body = parseArgs(startMoveSchema, { to: flags.to });
         const move = await client.request<MoveView>('POST', `/admin/tenants/${tenantId}/move`, body);
         emit(options.json === true, move, () => `${describeMove(move)}\n\nFollow it with \`headroom moves status ${tenantId} --watch\`.`);
       }),

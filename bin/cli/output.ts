@@ -31,3 +31,9 @@ export function keyValues(row: Row): string {
 export function emit(json: boolean, value: unknown, human: () => string): void {
   process.stdout.write(`${json ? JSON.stringify(value, null, 2) : human()}\n`);
 }
+
+/** `[##########----------]  45%`: the bar an operator watches while a migration or move runs. */
+export function progressBar(fraction: number, width = 30): string {
+  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}%`;
+}

@@ -3,22 +3,14 @@
 // migration copies and verifies, and prints the per-tenant table once it needs the operator.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import * as z from 'zod';
 import { searchCutoverSchema, searchRollbackSchema, startSearchMigrationSchema } from '../../lambdas/core/api-contract.js';
 import type { describeIndexMigration } from '../../lambdas/core/index-migration-report.js';
 import { CliError } from './admin-client.js';
 import type { Action } from './move-commands.js';
-import { progressBar } from './move-commands.js';
-import { emit, keyValues, table } from './output.js';
+import { parseArgs } from './arguments.js';
+import { emit, keyValues, progressBar, table } from './output.js';
 
 type MigrationStatus = ReturnType<typeof describeIndexMigration>;
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || 'value'}: ${issue.message}`).join('\n');
-  throw new CliError(`Invalid arguments:\n${problems}\nSee --help for the expected form.`);
-}
 
 const tenantList = (value: string) =>
   value
@@ -91,7 +83,7 @@ export function registerSearchCommands(program: Command, action: Action): void {
             throw new CliError(`Cannot read the mapping file ${flags.mapping}: ${(error as Error).message}`);
           }
         }
-        const body = parse(startSearchMigrationSchema, {
+        const body = parseArgs(startSearchMigrationSchema, {
           to: flags.to,
           ...(mapping === undefined ? {} : { mapping }),
           shadowRate: Number(flags.shadowRate),
@@ -137,7 +129,7 @@ export function registerSearchCommands(program: Command, action: Action): void {
       action(async (client, options, flags: { tenants?: string; percent?: string }) => {
         if ((flags.tenants === undefined) === (flags.percent === undefined))
           throw new CliError('Give exactly one of --tenants a,b or --percent N. See --help.');
-        const body = parse(
+        const body = parseArgs(
           searchCutoverSchema,
           flags.tenants ? { tenants: tenantList(flags.tenants) } : { percent: Number(flags.percent) },
         );
@@ -160,7 +152,7 @@ export function registerSearchCommands(program: Command, action: Action): void {
     .requiredOption('--tenants <ids>', 'comma-separated tenant ids')
     .action(
       action(async (client, options, flags: { tenants: string }) => {
-        const body = parse(searchRollbackSchema, { tenants: tenantList(flags.tenants) });
+        const body = parseArgs(searchRollbackSchema, { tenants: tenantList(flags.tenants) });
         const result = await client.request<{ rolledBack: string[] }>('POST', '/admin/search/migration/rollback', body);
         emit(options.json === true, result, () => `rolled back: ${result.rolledBack.join(', ')}`);
       }),
