@@ -20,6 +20,19 @@ const shardSchema = z.strictObject({
   /** Optional on-demand ceiling for the shard (protects the account-level quota). */
   maxWriteRequestUnits: z.number().int().positive().optional(),
   maxReadRequestUnits: z.number().int().positive().optional(),
+  /**
+   * Pre-warm: throughput the shard (table and listing index) serves from its first second, for a new dedicated
+   * shard about to receive a busy tenant. On-demand tables already start at 4,000 writes / 12,000 reads per second.
+   */
+  warmThroughput: z
+    .strictObject({
+      writeUnitsPerSecond: z.number().int().min(4000, 'warm write throughput starts at 4000 (the on-demand default)').optional(),
+      readUnitsPerSecond: z.number().int().min(12000, 'warm read throughput starts at 12000 (the on-demand default)').optional(),
+    })
+    .refine((warm) => warm.writeUnitsPerSecond !== undefined || warm.readUnitsPerSecond !== undefined, {
+      message: 'name writeUnitsPerSecond, readUnitsPerSecond or both',
+    })
+    .optional(),
 });
 
 const LOG_RETENTION_DAYS = [

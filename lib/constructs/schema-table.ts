@@ -2,7 +2,15 @@
 // table can never disagree on keys or indexes. Every Headroom table holds customer data that cannot be
 // recreated, so durability (PITR, deletion protection, retain on stack delete) is not optional here.
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  type Attribute,
+  type WarmThroughput,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { TableDefinition } from '../../lambdas/schema.js';
 
@@ -19,6 +27,11 @@ export interface SchemaTableProps {
    * @default - no ceiling beyond the account quota
    */
   readonly maxWriteRequestUnits?: number;
+  /**
+   * Throughput the table and each of its global indexes serve from their first second (pre-warming).
+   * @default - the on-demand starting point
+   */
+  readonly warmThroughput?: WarmThroughput;
 }
 
 export class SchemaTable extends Table {
@@ -30,6 +43,7 @@ export class SchemaTable extends Table {
       billingMode: BillingMode.PAY_PER_REQUEST,
       maxReadRequestUnits: props.maxReadRequestUnits,
       maxWriteRequestUnits: props.maxWriteRequestUnits,
+      warmThroughput: props.warmThroughput,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -43,6 +57,7 @@ export class SchemaTable extends Table {
         partitionKey: keyAttribute(definition, index.partitionKey),
         sortKey: keyAttribute(definition, index.sortKey),
         projectionType: ProjectionType.ALL,
+        warmThroughput: props.warmThroughput,
       });
     }
   }

@@ -1,7 +1,7 @@
 // The N identically shaped shard tables that hold every tenant's conversations. A shard's construct id is its
 // name (`shard-0`), never its position, so adding or retiring a shard can never rename (and so replace)
 // another shard's table.
-import { TableGrants, type CfnTable, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { TableGrants, type CfnTable, type Table, type WarmThroughput } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ShardTopology } from '../../lambdas/environment.js';
@@ -26,6 +26,11 @@ export interface ShardProps {
    * @default - no ceiling beyond the account quota
    */
   readonly maxWriteRequestUnits?: number;
+  /**
+   * Pre-warmed throughput, for a new dedicated shard about to receive a busy tenant.
+   * @default - the on-demand starting point
+   */
+  readonly warmThroughput?: WarmThroughput;
 }
 
 export interface ShardedTableProps {
@@ -50,10 +55,10 @@ export class ShardedTable extends Construct {
   constructor(scope: Construct, id: string, props: ShardedTableProps) {
     super(scope, id);
     if (props.shards.length === 0) throw new Error('a sharded table needs at least one shard, got none');
-    this.shards = props.shards.map(({ name, dedicatedTo, maxReadRequestUnits, maxWriteRequestUnits }) => ({
+    this.shards = props.shards.map(({ name, dedicatedTo, maxReadRequestUnits, maxWriteRequestUnits, warmThroughput }) => ({
       name,
       dedicatedTo,
-      table: new SchemaTable(this, name, { definition: SHARD_TABLE, maxReadRequestUnits, maxWriteRequestUnits }),
+      table: new SchemaTable(this, name, { definition: SHARD_TABLE, maxReadRequestUnits, maxWriteRequestUnits, warmThroughput }),
     }));
     if (props.contributorInsights ?? true) {
       for (const { table } of this.shards) {

@@ -29,6 +29,16 @@ describe('resolveConfig', () => {
     ['an unknown tier', { tiers: { platinum: { rateLimit: 1 } } }, /"platinum"\n.*at tiers$/m],
     ['a shard listed twice', { shards: [{ name: 'shard-1' }, { name: 'shard-1' }] }, /shard shard-1 is listed twice[\s\S]*shards/],
     ['only dedicated shards', { shards: [{ name: 'shard-0', dedicatedTo: 'acme' }] }, /at least one shard must be shared/],
+    [
+      'a warm throughput below the on-demand start',
+      { shards: [{ name: 'shard-0' }, { name: 'shard-1', warmThroughput: { writeUnitsPerSecond: 1000 } }] },
+      /warm write throughput starts at 4000[\s\S]*shards\[1\]\.warmThroughput\.writeUnitsPerSecond/,
+    ],
+    [
+      'an empty warm throughput',
+      { shards: [{ name: 'shard-0', warmThroughput: {} }] },
+      /name writeUnitsPerSecond, readUnitsPerSecond or both/,
+    ],
     ['a zero admission rate', { messaging: { admission: { free: { rate: 0 } } } }, /messaging\.admission\.free\.rate/],
     [
       'an admission tier that does not exist',

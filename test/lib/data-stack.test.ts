@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnTable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { CONTROL_TABLE, SHARD_TABLE, type TableDefinition } from '../../lambdas/schema.js';
+import { CONTROL_TABLE, LISTING_INDEX, SHARD_TABLE, type TableDefinition } from '../../lambdas/schema.js';
 import type { DataStack } from '../../lib/stacks/data-stack.js';
 import { testApp } from './headroom-test-app.js';
 
@@ -90,6 +90,19 @@ describe('DataStack', () => {
       MaxWriteRequestUnits: 4000,
       MaxReadRequestUnits: 12000,
     });
+  });
+
+  it('pre-warms a shard (table and listing index) only where the config asks for it', () => {
+    const { data } = testApp({
+      shards: [{ name: 'shard-0' }, { name: 'shard-1', dedicatedTo: 'acme', warmThroughput: { writeUnitsPerSecond: 20000 } }],
+    });
+    const [cold, warm] = data.shards.shards;
+    expect(tableResource(data, cold!.table).Properties.WarmThroughput).toBeUndefined();
+    const props = tableResource(data, warm!.table).Properties;
+    expect(props.WarmThroughput).toEqual({ WriteUnitsPerSecond: 20000 });
+    expect(props.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({ IndexName: LISTING_INDEX, WarmThroughput: { WriteUnitsPerSecond: 20000 } }),
+    ]);
   });
 
   it('names shard tables by shard, so retiring one shard never replaces another', () => {
