@@ -34,6 +34,19 @@ import { percentile, round, type Benchmark, type BenchmarkContext } from './harn
 
 const SHARDS = 4;
 const OTHER_TENANTS = 10;
+/**
+ * Client pacing: each writer waits this long after an acknowledged write. DynamoDB Local runs every shard in one
+ * 2-core JVM and a comment is a three-item transaction (fence check, comment, conversation), so the engine tops out
+ * near 150 such writes per second here; these rates use about half of it and leave the rest to the move, as real
+ * shards (separate tables with their own capacity) would. The measured rates are in the results.
+ */
+const MOVER_WRITERS = 2;
+const MOVER_PAUSE_MS = 40;
+const OTHER_PAUSE_MS = 400;
+/** Other tenants' write latency before the move is sampled over this window (after the engine has warmed up). */
+const BASELINE_MS = 4000;
+/** The first run also gives DynamoDB Local's JIT this long under the writers' load before the baseline starts. */
+const WARM_UP_MS = 3000;
 const COMMENTS_PER_CONVERSATION = 9;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -201,9 +214,19 @@ const toChange = (record: {
   ...(record.dynamodb?.OldImage ? { oldImage: unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>) } : {}),
 });
 
+/** Seconds spent in each phase up to the cutover, from the move record's own phase timestamps. */
+function phaseSeconds(timestamps: Readonly<Record<string, string>>, started: number, cutover: number): Record<string, number> {
+  const entered = Object.entries(timestamps)
+    .map(([phase, at]) => [phase, Date.parse(at)] as const)
+    .filter(([, at]) => at >= started - 1000 && at <= cutover)
+    .sort((a, b) => a[1] - b[1]);
+  return Object.fromEntries(entered.map(([phase, at], i) => [phase, round(((entered[i + 1]?.[1] ?? cutover) - at) / 1000)]));
+}
+
 async function run({ quick, log }: BenchmarkContext) {
   const itemsPerTenant = quick ? 5_000 : 50_000;
-  const runs = quick ? 2 : 5;
+  // --quick keeps to one run so it stays under a minute on a 2-core machine (DynamoDB Local copies ~500 items/s there).
+  const runs = quick ? 1 : 5;
   const dynamo = await startDynamoDbLocal();
   const client = new DynamoDBClient({
     endpoint: dynamo.endpoint,
@@ -270,6 +293,8 @@ async function run({ quick, log }: BenchmarkContext) {
     return id as TenantId;
   };
   const runner = async (id: string, until: string) => {
+    let phase = '';
+    const began = Date.now();
     for (;;) {
       await runMigrationSteps(id, {
         store: migrations,
@@ -278,6 +303,12 @@ async function run({ quick, log }: BenchmarkContext) {
         budgetMs: 60_000,
       });
       const record = (await migrations.get(id)) as unknown as MigrationRecord<TenantMoveParams>;
+      if (record.phase !== phase) {
+        phase = record.phase;
+        log(
+          `  ${((Date.now() - began) / 1000).toFixed(1)} s: ${phase}${record.params.lagMs === undefined ? '' : ` (lag ${record.params.lagMs} ms)`}`,
+        );
+      }
       if (record.phase === until) return record;
       if (record.lastError) log(`step failed: ${record.lastError}; retrying`);
       await sleep(200);
@@ -286,7 +317,7 @@ async function run({ quick, log }: BenchmarkContext) {
 
   const shards = topology.map((shard) => shard.name);
   const pick = <T>(values: readonly T[]) => values[Math.floor(Math.random() * values.length)]!;
-  const results: Record<string, number | string | null>[] = [];
+  const results: Record<string, unknown>[] = [];
   try {
     for (let r = 0; r < runs; r++) {
       const from = pick(shards);
@@ -294,8 +325,8 @@ async function run({ quick, log }: BenchmarkContext) {
       const items = Math.round(itemsPerTenant * (0.9 + Math.random() * 0.2));
       const mover = await createTenant(`mover-${r}`, from);
       const acked: Acked = { conversations: new Map() };
-      await seed(doc, tableOf(from), mover, items, acked);
-      // The neighbours: half of them on the moving tenant's own source shard.
+      // The neighbours: half of them on the moving tenant's own source shard. They start writing before the seed,
+      // which doubles as the engine's warm-up.
       const others = await Promise.all(
         Array.from({ length: OTHER_TENANTS }, async (_, n) => ({
           id: await createTenant(`other-${r}-${n}`, n % 2 === 0 ? from : pick(shards)),
@@ -303,11 +334,14 @@ async function run({ quick, log }: BenchmarkContext) {
         })),
       );
       let stop = false;
-      const moverWriters = await Promise.all([0, 1].map(async () => startWriter(await writerFor(mover), acked, () => stop, 25)));
       const otherWriters = await Promise.all(
-        others.map(async (other) => startWriter(await writerFor(other.id), other.acked, () => stop, 200)),
+        others.map(async (other) => startWriter(await writerFor(other.id), other.acked, () => stop, OTHER_PAUSE_MS)),
       );
-      await sleep(quick ? 2000 : 5000);
+      await seed(doc, tableOf(from), mover, items, acked);
+      const moverWriters = await Promise.all(
+        Array.from({ length: MOVER_WRITERS }, async () => startWriter(await writerFor(mover), acked, () => stop, MOVER_PAUSE_MS)),
+      );
+      await sleep((r === 0 ? WARM_UP_MS : 0) + BASELINE_MS);
       log(`run ${r + 1}/${runs}: ${mover} (${items} items) ${from} → ${to}`);
       const started = Date.now();
       const move = await moves.admin.start(mover, to);
@@ -323,7 +357,7 @@ async function run({ quick, log }: BenchmarkContext) {
         otherWriters
           .flatMap((writer) => writer.latencies.filter((sample) => sample.at >= from && sample.at < until).map((sample) => sample.ms))
           .sort((a, b) => a - b);
-      const before = window(0, started);
+      const before = window(started - BASELINE_MS, started);
       const during = window(started, cutover);
       const moverAudit = await audit(moves, to, mover, acked);
       const otherAudits = await Promise.all(
@@ -334,6 +368,7 @@ async function run({ quick, log }: BenchmarkContext) {
         to,
         items,
         move_s: round((cutover - started) / 1000),
+        phase_s: phaseSeconds(soaking.phaseTimestamps, started, cutover),
         fence_ms: soaking.params.cutover.fenceMs ?? null,
         cutover_attempts: soaking.params.cutover.attempts,
         catch_up_lag_ms: soaking.params.lagMs ?? null,
@@ -344,6 +379,11 @@ async function run({ quick, log }: BenchmarkContext) {
             ...moverWriters.flatMap((writer) => writer.latencies.filter((s) => s.at >= started && s.at <= cutover + 1000).map((s) => s.ms)),
           ),
         ),
+        mover_writes_per_s_during: round(
+          moverWriters.reduce((sum, writer) => sum + writer.latencies.filter((s) => s.at >= started && s.at < cutover).length, 0) /
+            ((cutover - started) / 1000),
+        ),
+        others_writes_per_s_during: round(during.length / ((cutover - started) / 1000)),
         others_refused_503: otherWriters.reduce((sum, writer) => sum + writer.refused, 0),
         others_p99_before_ms: round(percentile(before, 99)),
         others_p99_during_ms: round(percentile(during, 99)),
