@@ -225,7 +225,7 @@ function phaseSeconds(timestamps: Readonly<Record<string, string>>, started: num
 
 async function run({ quick, log }: BenchmarkContext) {
   const itemsPerTenant = quick ? 5_000 : 50_000;
-  // --quick keeps to one run so it stays under a minute on a 2-core machine (DynamoDB Local copies ~500 items/s there).
+  // --quick keeps to one run so it stays under a minute on a 2-core machine (DynamoDB Local copies a few hundred items/s there).
   const runs = quick ? 1 : 5;
   const dynamo = await startDynamoDbLocal();
   const client = new DynamoDBClient({
