@@ -7,15 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
+import { changeRecordOf } from '../lambdas/adapters/aws/dynamodb-stream-records.js';
 import { DynamoControlStore } from '../lambdas/adapters/aws/dynamo-control-store.js';
 import { DynamoConversationStore } from '../lambdas/adapters/aws/dynamo-conversation-store.js';
 import { DynamoMigrationStore } from '../lambdas/adapters/aws/dynamo-migration-store.js';
-import type { ChangeRecord } from '../lambdas/core/change-capture.js';
 import { runMigrationSteps, type MigrationRecord, type Playbook } from '../lambdas/core/migration-runner.js';
 import { fencedConversationStore } from '../lambdas/core/placement-fence.js';
 import { systemClock, type ConversationStore } from '../lambdas/core/ports.js';
@@ -203,17 +201,6 @@ async function audit(moves: MoveServices, shard: string, tenantId: string, acked
   return { lost, duplicated, stale, items: items.length };
 }
 
-const toChange = (record: {
-  eventName?: string;
-  dynamodb?: { SequenceNumber?: string; NewImage?: unknown; OldImage?: unknown };
-}): ChangeRecord => ({
-  eventName: record.eventName as ChangeRecord['eventName'],
-  sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
-  approximateCreationTime: new Date().toISOString(),
-  ...(record.dynamodb?.NewImage ? { newImage: unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) } : {}),
-  ...(record.dynamodb?.OldImage ? { oldImage: unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>) } : {}),
-});
-
 /** Seconds spent in each phase up to the cutover, from the move record's own phase timestamps. */
 function phaseSeconds(timestamps: Readonly<Record<string, string>>, started: number, cutover: number): Record<string, number> {
   const entered = Object.entries(timestamps)
@@ -262,7 +249,7 @@ async function run({ quick, log }: BenchmarkContext) {
         pollIntervalMs: REPLICATOR_POLL_MS,
         batchSize: 1000,
         handler: async (event) => {
-          const result = await moves.replicate(shard.name, event.Records.map(toChange));
+          const result = await moves.replicate(shard.name, event.Records.map(changeRecordOf));
           return { batchItemFailures: result.failedSequenceNumbers.map((itemIdentifier) => ({ itemIdentifier })) };
         },
       }),
