@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 // `npx headroom …`: the operator CLI. It speaks only to the admin API, so the local platform and a deployed stack
 // are driven the same way. Arguments are validated with the same schemas the API uses before anything is sent.
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { createTenantSchema, flagPathSchema, queuePathSchema, tenantPathSchema, type TenantView } from '../lambdas/core/api-contract.js';
@@ -22,6 +22,7 @@ interface GlobalOptions {
   readonly endpoint?: string;
   readonly stack?: string;
   readonly region?: string;
+  readonly profile?: string;
 }
 
 const versionSchema = z.coerce.number().int('must be a whole number').min(0);
@@ -38,9 +39,21 @@ const program = new Command()
   .addOption(new Option('--json', 'print JSON instead of tables'))
   .addOption(new Option('--endpoint <url>', 'admin API base URL').default(DEFAULT_ENDPOINT).conflicts('stack'))
   .addOption(new Option('--stack <name>', 'deployed API stack name: endpoint from its outputs, calls signed with SigV4'))
-  .addOption(new Option('--region <region>', 'AWS region of --stack (default: from your AWS config)'))
+  .addOption(new Option('--region <region>', "AWS region of --stack (default: AWS_REGION, then the profile's region)"))
+  .addOption(new Option('--profile <name>', 'AWS shared-config profile for --stack: finds the stack and signs the calls'))
   .showHelpAfterError()
-  .configureOutput({ outputError: (message, write) => write(message) });
+  .configureOutput({ outputError: (message, write) => write(message) })
+  // Usage errors reach the catch below as CommanderErrors (exit 2); set before any command so each inherits it.
+  .exitOverride()
+  .hook('preAction', (root, command) => {
+    const options = command.optsWithGlobals<GlobalOptions>();
+    // Locally they would be silently ignored, and the operator would believe they acted on AWS.
+    if (options.stack === undefined && (options.profile !== undefined || options.region !== undefined)) {
+      const message =
+        'error: --profile and --region apply to a deployed stack; add --stack HeadroomApi (or drop them to use the local platform).';
+      root.error(message, { exitCode: 2, code: 'headroom.awsOptionWithoutStack' });
+    }
+  });
 
 function action<A extends unknown[]>(run: (client: AdminClient, options: GlobalOptions, ...args: A) => Promise<void>) {
   return async (...args: unknown[]) => {
@@ -50,6 +63,7 @@ function action<A extends unknown[]>(run: (client: AdminClient, options: GlobalO
       endpoint: options.endpoint,
       ...(options.stack ? { stack: options.stack } : {}),
       ...(options.region ? { region: options.region } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
     });
     await run(client, options, ...(args.slice(0, -1) as A));
   };
@@ -338,6 +352,11 @@ registerSearchCommands(program, action);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = error instanceof CliError ? 1 : 2;
+  if (error instanceof CommanderError) {
+    // Commander has printed the message (and the help); --help and --version end here too, with 0.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = error instanceof CliError ? 1 : 2;
+  }
 }
