@@ -2,6 +2,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Runtime code never reaches infrastructure or the embedded platform. */
+const RUNTIME_RESTRICTED = ['aws-cdk-lib', 'aws-cdk-lib/*', '**/lib/**', '../local/*', '../../local/*', '../../../local/*'];
+/**
+ * The local search engine and its native module are built by the embedded platform's host (local/), never by a
+ * function: importing them from lambdas/ would put them in a Lambda bundle, which cannot load them.
+ */
+const LOCAL_SEARCH_ENGINE = ['**/sqlite-search-index.js', 'better-sqlite3'];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.headroom/', 'bench/results/'] },
   js.configs.recommended,
@@ -19,11 +27,13 @@ export default tseslint.config(
   {
     files: ['lambdas/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['aws-cdk-lib', 'aws-cdk-lib/*', '**/lib/**', '../local/*', '../../local/*', '../../../local/*'] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [...RUNTIME_RESTRICTED, ...LOCAL_SEARCH_ENGINE] }],
     },
+  },
+  {
+    // The local search engine itself.
+    files: ['lambdas/adapters/local/sqlite-search-index.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: RUNTIME_RESTRICTED }] },
   },
   {
     // Infrastructure builds from the schema, routes and environment contract, never from runtime logic.

@@ -1,10 +1,9 @@
 // `npm run bench -- api`: the cost of Headroom's request pipeline, the HTTP bridge's overhead on the write path,
-// and the size and cold-start import time of every deployed function bundle.
+// and the size and cold-start import time of every deployed function bundle, loaded bare as Lambda loads it.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -16,7 +15,10 @@ import { MemoryFlagStore } from '../lambdas/adapters/memory/memory-flag-store.js
 import type { TenantId } from '../lambdas/core/tenancy.js';
 import { createPlatform, installPlatform } from '../lambdas/platform.js';
 import { listingBucket, localTableName, shardKeys } from '../lambdas/schema.js';
+import { FUNCTIONS } from '../lambdas/functions.js';
+import { startBareFunction } from '../local/bare-function.js';
 import { captureMetrics } from '../local/metrics-sink.js';
+import { synthesizeApp } from '../local/synthesized-app.js';
 import { startLocalPlatform } from '../local/platform.js';
 import { closedLoop, median, percentile, round, type Benchmark, type BenchmarkContext } from './harness.js';
 
@@ -217,40 +219,44 @@ async function writePathRatio({ quick, log }: BenchmarkContext) {
 
 function timeNode(args: string[]): number {
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, args, { env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1' }, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, args, { env: { PATH: process.env.PATH }, encoding: 'utf8' });
   const elapsed = performance.now() - t0;
   if (run.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${run.stderr}`);
   return elapsed;
 }
 
+/**
+ * Every function of the manifest as it ships: its bundle copied to a bare folder and imported by the Lambda runtime
+ * stand-in (local/bare-function.ts), five cold starts each. `init_ms` is the import until the handler is found;
+ * the baseline is a bare `node -e ''` started in the same run.
+ */
 async function bundles({ log }: BenchmarkContext) {
   const outdir = mkdtempSync(join(tmpdir(), 'headroom-cdkout-'));
   try {
-    const synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', outdir], {
-      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
-      encoding: 'utf8',
-    });
-    if (synth.status !== 0) throw new Error(`cdk synth failed:\n${synth.stderr}`);
-    const functions: { function: string; asset: string }[] = [];
-    for (const file of readdirSync(outdir).filter((name) => name.endsWith('.template.json'))) {
-      const template = JSON.parse(readFileSync(join(outdir, file), 'utf8')) as {
-        Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
-      };
-      for (const [logicalId, resource] of Object.entries(template.Resources)) {
-        const asset = resource.Metadata?.['aws:asset:path'];
-        if (resource.Type === 'AWS::Lambda::Function' && asset) functions.push({ function: logicalId, asset: join(outdir, asset) });
-      }
-    }
+    const assembly = synthesizeApp({ outdir });
+    timeNode(['-e', '']);
     const bare = median(Array.from({ length: 5 }, () => timeNode(['-e', ''])));
-    const results = functions.map(({ function: name, asset }) => {
-      const entry = readdirSync(asset).find((file) => /^index\.(m?js)$/.test(file));
-      if (!entry) throw new Error(`no bundle in ${asset}`);
-      const path = join(asset, entry);
-      const importIt = ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(path).href)})`];
-      timeNode(importIt);
-      const initMs = median(Array.from({ length: 5 }, () => timeNode(importIt))) - bare;
-      return { function: name, bytes: statSync(path).size, init_ms: round(initMs) };
-    });
+    const results = [];
+    for (const definition of FUNCTIONS) {
+      const fn = assembly.functions.get(definition.name);
+      if (!fn) throw new Error(`no bundle for ${definition.name}`);
+      const inits: number[] = [];
+      let bytes = 0;
+      for (let run = 0; run < 5; run++) {
+        const started = await startBareFunction({
+          name: fn.name,
+          assetDir: fn.assetDir,
+          handler: fn.handler,
+          environment: { PATH: process.env.PATH ?? '' },
+          timeoutSeconds: 10,
+        });
+        inits.push(started.initMs);
+        bytes = started.bundleBytes;
+        started.stop();
+      }
+      const initMs = median(inits);
+      results.push({ function: definition.name, bytes, init_ms: round(initMs), ratio_to_bare_node: round(initMs / bare, 2) });
+    }
     log(`bundle ${JSON.stringify(results)}`);
     return { bare_node_ms: round(bare), functions: results };
   } finally {

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// CDK entry: config from cdk.json context `headroom`, the stacks, and cdk-nag's AWS Solutions checks.
+// CDK entry: config from cdk.json context (`-c profile=<name>`, then the `headroom` overrides), the stacks, and the
+// policy checks every template must pass at synth: cdk-nag's AWS Solutions rules and cfn-guard's Control Tower rules.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { resolveConfig } from '../lib/config.js';
+import { parseHeadroomContext, resolveProfileConfig } from '../lib/config.js';
 import { buildApp } from '../lib/headroom-app.js';
+import { controlTowerValidator } from '../lib/policy-validation.js';
 
 const app = new App();
-buildApp(app, resolveConfig(app.node.tryGetContext('headroom')));
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+buildApp(app, resolveProfileConfig(app.node.tryGetContext('profile'), parseHeadroomContext(app.node.tryGetContext('headroom'))));
+// Registered on the app the way `new App({ policyValidationBeta1 })` would, without that deprecated property.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), controlTowerValidator());

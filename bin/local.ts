@@ -1,7 +1,10 @@
 // `npm start`: the whole platform on one machine, on real local engines, no AWS account.
 import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
 import { startLocalPlatform } from '../local/platform.js';
 import { JavaMissingError } from '../local/dynamodb-local.js';
+import type { HandlerSource } from '../local/function-modules.js';
+import { synthesizeApp } from '../local/synthesized-app.js';
 
 const started = performance.now();
 // Build machines run Node 20 while Lambda runs 22; the SDK's upgrade notice would only add noise here.
@@ -13,6 +16,17 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a whole number from 0 to 65535 (got ${process.env.PORT}).`);
   process.exit(1);
 }
+
+// `npm start -- --bundles [dir]`: run the synthesized bundles `cdk deploy` ships instead of the sources, from a
+// synthesized app in `dir` (e.g. cdk.out) or from a fresh synth into the data directory.
+const args = process.argv.slice(2);
+const unknown = args.filter((arg, index) => arg !== '--bundles' && !(index > 0 && args[index - 1] === '--bundles' && !arg.startsWith('-')));
+if (unknown.length > 0) {
+  console.error(`Unknown argument ${unknown[0]}. Usage: npm start [-- --bundles [<synthesized app dir>]]`);
+  process.exit(2);
+}
+const bundlesAt = args.indexOf('--bundles');
+const bundlesDir = bundlesAt >= 0 && args[bundlesAt + 1] && !args[bundlesAt + 1]?.startsWith('-') ? args[bundlesAt + 1] : undefined;
 
 /** Seconds from an environment variable (the canary and monitor periods); exits with a clear message if invalid. */
 function seconds(name: string, fallback: number): number {
@@ -35,16 +49,27 @@ const heartbeat =
       };
 
 try {
+  let handlers: HandlerSource = 'sources';
+  if (bundlesAt >= 0) {
+    const dir = bundlesDir ?? join(dataDir, 'cdk.out');
+    if (!bundlesDir) {
+      console.log(`Synthesizing the app into ${dir} (bundling every function, about a minute)…`);
+      synthesizeApp({ outdir: dir });
+    }
+    handlers = { bundles: dir };
+  }
   const platform = await startLocalPlatform({
     dataDir,
     port,
+    handlers,
     adminToken: process.env.HEADROOM_ADMIN_TOKEN,
     ...(heartbeat ? { heartbeat } : {}),
   });
   const token = platform.demo?.token;
   console.log(
     [
-      `Headroom is running at ${platform.url} (ready in ${Math.round(performance.now() - started)} ms; data in ${dataDir})`,
+      `Headroom is running at ${platform.url} (ready in ${Math.round(performance.now() - started)} ms; data in ${dataDir}; ` +
+        `handlers from ${handlers === 'sources' ? 'the sources' : `the synthesized bundles in ${handlers.bundles}`})`,
       token
         ? `Demo tenant "demo", token: ${token}`
         : 'Demo tenant "demo" exists; its token was rotated, so it is not shown (`npx headroom tokens rotate demo`).',

@@ -4,6 +4,9 @@
 // names only routes that exist, and a background share below 1 is what keeps capacity free for customers.
 import * as z from 'zod';
 
+/** The longest a background-lane request may take; the job worker's timeout is sized above it (lambdas/queues.ts). */
+export const MAX_BACKGROUND_DEADLINE_MS = 120_000;
+
 export const LANES = ['interactive', 'background'] as const;
 /** Interactive: a person is waiting (suggest-reply). Background: derived data nobody waits for (summaries). */
 export type Lane = (typeof LANES)[number];
@@ -61,7 +64,10 @@ export const llmSettingsSchema = z
       enterprise: z.number().int().min(0),
     }),
     /** Whole-request deadlines per lane, retries and failovers included: an answer or an error, never a hang. */
-    deadlineMs: z.strictObject({ interactive: z.number().int().min(100).max(25_000), background: z.number().int().min(100).max(120_000) }),
+    deadlineMs: z.strictObject({
+      interactive: z.number().int().min(100).max(25_000),
+      background: z.number().int().min(100).max(MAX_BACKGROUND_DEADLINE_MS),
+    }),
     /** One attempt on one route gives up after this long without its first token, and fails over. */
     firstTokenTimeoutMs: z.number().int().min(50).max(60_000),
     /** Largest completion requested (and accepted) per call. */

@@ -54,6 +54,7 @@ import type { TenantContext } from './core/tenancy.js';
 import { DEFAULT_TENANT_MOVE_SETTINGS, readRuntimeEnvironment, type RuntimeEnvironment } from './environment.js';
 import { heartbeatMetrics, logger, metrics } from './observability.js';
 import { Problem } from './problems.js';
+import { embeddedHost } from './embedded-host.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export interface Platform {
@@ -323,8 +324,11 @@ async function loadCursorKey(env: RuntimeEnvironment, override?: string): Promis
 
 let shared: Platform | undefined;
 
-/** The instance-wide platform, built on first use (cold start) and reused by every invocation. */
-export const platform = (): Platform => (shared ??= createPlatform());
+/**
+ * The instance-wide platform, built on first use (cold start) and reused by every invocation; on the embedded
+ * platform, with the host's stand-ins for AWS-only services.
+ */
+export const platform = (): Platform => (shared ??= createPlatform(embeddedHost() ?? {}));
 
 /** Installs a platform composed elsewhere (benchmarks over in-memory stores) as the instance-wide one. */
 export const installPlatform = (composed: Platform): void => {

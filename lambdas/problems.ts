@@ -70,8 +70,17 @@ export interface ProblemDocument {
   readonly [extension: string]: unknown;
 }
 
+/** Brands every Problem, so a problem thrown by one copy of this module is recognised by another (a handler bundle
+ * loaded into the embedded platform carries its own copy, and the platform's host services throw the sources'). */
+const PROBLEM_BRAND: unique symbol = Symbol.for('headroom.problem');
+
 export class Problem extends Error {
   readonly status: number;
+  readonly [PROBLEM_BRAND] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PROBLEM_BRAND] === true;
+  }
 
   constructor(
     readonly slug: ProblemSlug,

@@ -1,6 +1,7 @@
 // The job queues: the messaging stack builds SQS queues and event sources from these definitions and the
 // embedded platform creates the same queues on its SQS emulator, so both sides agree on names, redrive and
 // timeouts. Fairness is not a queue property: it comes from the MessageGroupId (tenant group) on every send.
+import { MAX_BACKGROUND_DEADLINE_MS } from './llm-routes.js';
 
 export type QueueName = 'jobs' | 'jobs-overflow';
 
@@ -15,8 +16,13 @@ export interface JobQueueDefinition {
   readonly maxConcurrency: number;
 }
 
+/**
+ * The job worker's timeout, above its longest step: a conversation summary may use the whole background LLM deadline
+ * (at most MAX_BACKGROUND_DEADLINE_MS), while metering and indexing run beside it in the same batch.
+ */
+export const JOB_WORKER_TIMEOUT_SECONDS = MAX_BACKGROUND_DEADLINE_MS / 1000 + 30;
 /** Consumer function timeout; every queue's visibility timeout is at least 6× this (AWS guidance). */
-export const CONSUMER_TIMEOUT_SECONDS = 30;
+export const CONSUMER_TIMEOUT_SECONDS = JOB_WORKER_TIMEOUT_SECONDS;
 export const VISIBILITY_TIMEOUT_SECONDS = 6 * CONSUMER_TIMEOUT_SECONDS;
 export const DLQ_RETENTION_DAYS = 14;
 
@@ -28,10 +34,3 @@ export const JOB_QUEUES: readonly JobQueueDefinition[] = [
 
 /** Physical queue names used by the embedded platform (on AWS, CloudFormation names the queues). */
 export const localQueueName = (name: string): string => `headroom-${name}`;
-
-/** Functions fed by event sources rather than routes: the change relay (one event source per shard stream) and the job consumers. */
-export const RELAY_FUNCTION = 'relay';
-/** The tenant-move replicator: the second reader of every shard stream (DynamoDB Streams allow two per shard). */
-export const MOVE_REPLICATOR_FUNCTION = 'move-replicator';
-export const JOB_CONSUMERS = ['job-worker'] as const;
-export type JobConsumerName = (typeof JOB_CONSUMERS)[number];

@@ -1,22 +1,7 @@
 // The route table: the API stack builds API Gateway resources from it and the embedded platform's HTTP bridge
 // matches requests with it, so a route exists in both places or in neither.
 
-export type FunctionName =
-  | 'create-conversation'
-  | 'list-conversations'
-  | 'get-conversation'
-  | 'create-comment'
-  | 'delete-conversation'
-  | 'healthz'
-  | 'get-usage'
-  | 'admin-tenants'
-  | 'admin-flags'
-  | 'admin-queues'
-  | 'search'
-  | 'admin-migrations'
-  | 'admin-moves'
-  | 'suggest-reply'
-  | 'admin-llm';
+import type { RouteFunctionName } from './functions.js';
 
 /** How a route is authorised: a tenant bearer token (Lambda authorizer), IAM (admin), or nothing. */
 export type RouteAuth = 'tenant' | 'admin' | 'none';
@@ -25,29 +10,28 @@ export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway resource path, with `{param}` placeholders. */
   readonly path: string;
-  readonly handler: FunctionName;
+  /** A function of the manifest (lambdas/functions.ts) whose trigger is `api`. */
+  readonly handler: RouteFunctionName;
   readonly auth: RouteAuth;
-  /** What the function may do to the shard tables. */
-  readonly shardAccess: 'none' | 'read' | 'write';
 }
 
 export const ROUTES: readonly Route[] = [
-  { method: 'POST', path: '/v1/conversations', handler: 'create-conversation', auth: 'tenant', shardAccess: 'write' },
-  { method: 'GET', path: '/v1/conversations', handler: 'list-conversations', auth: 'tenant', shardAccess: 'read' },
-  { method: 'GET', path: '/v1/conversations/{id}', handler: 'get-conversation', auth: 'tenant', shardAccess: 'read' },
-  { method: 'DELETE', path: '/v1/conversations/{id}', handler: 'delete-conversation', auth: 'tenant', shardAccess: 'write' },
-  { method: 'POST', path: '/v1/conversations/{id}/comments', handler: 'create-comment', auth: 'tenant', shardAccess: 'write' },
-  { method: 'GET', path: '/v1/usage', handler: 'get-usage', auth: 'tenant', shardAccess: 'none' },
-  { method: 'POST', path: '/v1/conversations/{id}/suggest-reply', handler: 'suggest-reply', auth: 'tenant', shardAccess: 'read' },
-  { method: 'GET', path: '/v1/search', handler: 'search', auth: 'tenant', shardAccess: 'none' },
-  { method: 'GET', path: '/healthz', handler: 'healthz', auth: 'none', shardAccess: 'none' },
-  { method: 'GET', path: '/admin/status', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
-  { method: 'GET', path: '/admin/tenants', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
-  { method: 'POST', path: '/admin/tenants', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
-  { method: 'GET', path: '/admin/tenants/{tenantId}', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
-  { method: 'POST', path: '/admin/tenants/{tenantId}/tokens', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
-  { method: 'GET', path: '/admin/tenants/top', handler: 'admin-tenants', auth: 'admin', shardAccess: 'none' },
-  { method: 'GET', path: '/admin/queues', handler: 'admin-queues', auth: 'admin', shardAccess: 'none' },
+  { method: 'POST', path: '/v1/conversations', handler: 'create-conversation', auth: 'tenant' },
+  { method: 'GET', path: '/v1/conversations', handler: 'list-conversations', auth: 'tenant' },
+  { method: 'GET', path: '/v1/conversations/{id}', handler: 'get-conversation', auth: 'tenant' },
+  { method: 'DELETE', path: '/v1/conversations/{id}', handler: 'delete-conversation', auth: 'tenant' },
+  { method: 'POST', path: '/v1/conversations/{id}/comments', handler: 'create-comment', auth: 'tenant' },
+  { method: 'GET', path: '/v1/usage', handler: 'get-usage', auth: 'tenant' },
+  { method: 'POST', path: '/v1/conversations/{id}/suggest-reply', handler: 'suggest-reply', auth: 'tenant' },
+  { method: 'GET', path: '/v1/search', handler: 'search', auth: 'tenant' },
+  { method: 'GET', path: '/healthz', handler: 'healthz', auth: 'none' },
+  { method: 'GET', path: '/admin/status', handler: 'admin-tenants', auth: 'admin' },
+  { method: 'GET', path: '/admin/tenants', handler: 'admin-tenants', auth: 'admin' },
+  { method: 'POST', path: '/admin/tenants', handler: 'admin-tenants', auth: 'admin' },
+  { method: 'GET', path: '/admin/tenants/{tenantId}', handler: 'admin-tenants', auth: 'admin' },
+  { method: 'POST', path: '/admin/tenants/{tenantId}/tokens', handler: 'admin-tenants', auth: 'admin' },
+  { method: 'GET', path: '/admin/tenants/top', handler: 'admin-tenants', auth: 'admin' },
+  { method: 'GET', path: '/admin/queues', handler: 'admin-queues', auth: 'admin' },
   // Migrations of every kind, and the search index migration's commands (the runner does the work, not this function).
   ...(
     [
@@ -57,8 +41,8 @@ export const ROUTES: readonly Route[] = [
       ['GET', '/admin/search/migration'],
       ...['cutover', 'rollback', 'complete', 'cancel'].map((action) => ['POST', `/admin/search/migration/${action}`] as const),
     ] as const
-  ).map(([method, path]) => ({ method, path, handler: 'admin-migrations' as const, auth: 'admin' as const, shardAccess: 'none' as const })),
-  // Tenant moves between shards; the function reads shard tables only to report their size.
+  ).map(([method, path]) => ({ method, path, handler: 'admin-migrations' as const, auth: 'admin' as const })),
+  // Tenant moves between shards.
   ...(
     [
       ['GET', '/admin/shards'],
@@ -67,11 +51,11 @@ export const ROUTES: readonly Route[] = [
       ['GET', '/admin/moves/{tenantId}'],
       ...['cancel', 'reverse', 'complete'].map((action) => ['POST', `/admin/moves/{tenantId}/${action}`] as const),
     ] as const
-  ).map(([method, path]) => ({ method, path, handler: 'admin-moves' as const, auth: 'admin' as const, shardAccess: 'read' as const })),
-  { method: 'GET', path: '/admin/llm/routes', handler: 'admin-llm', auth: 'admin', shardAccess: 'none' },
-  { method: 'POST', path: '/admin/llm/routes/{routeId}/drain', handler: 'admin-llm', auth: 'admin', shardAccess: 'none' },
-  { method: 'POST', path: '/admin/llm/routes/{routeId}/restore', handler: 'admin-llm', auth: 'admin', shardAccess: 'none' },
-  { method: 'POST', path: '/admin/queues/{queue}/redrive', handler: 'admin-queues', auth: 'admin', shardAccess: 'none' },
+  ).map(([method, path]) => ({ method, path, handler: 'admin-moves' as const, auth: 'admin' as const })),
+  { method: 'GET', path: '/admin/llm/routes', handler: 'admin-llm', auth: 'admin' },
+  { method: 'POST', path: '/admin/llm/routes/{routeId}/drain', handler: 'admin-llm', auth: 'admin' },
+  { method: 'POST', path: '/admin/llm/routes/{routeId}/restore', handler: 'admin-llm', auth: 'admin' },
+  { method: 'POST', path: '/admin/queues/{queue}/redrive', handler: 'admin-queues', auth: 'admin' },
   ...(
     [
       ['GET', '/admin/flags'],
@@ -83,8 +67,5 @@ export const ROUTES: readonly Route[] = [
         (action) => ['POST', `/admin/flags/{flagKey}/${action}`] as const,
       ),
     ] as const
-  ).map(([method, path]) => ({ method, path, handler: 'admin-flags' as const, auth: 'admin' as const, shardAccess: 'none' as const })),
+  ).map(([method, path]) => ({ method, path, handler: 'admin-flags' as const, auth: 'admin' as const })),
 ];
-
-/** Every Lambda entry point, including the authorizer, which no route names directly. */
-export const FUNCTION_NAMES: readonly (FunctionName | 'authorizer')[] = [...new Set(ROUTES.map((route) => route.handler)), 'authorizer'];

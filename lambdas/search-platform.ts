@@ -64,9 +64,9 @@ const SHADOW_SAMPLES = 20;
 export async function openSearchIndex(settings: SearchEngineSettings | undefined): Promise<SearchIndex> {
   if (!settings) throw new Problem('internal', 'Search is not configured on this platform (HEADROOM_SEARCH is not set).');
   if (settings.engine === 'sqlite') {
-    // Loaded only where it is configured: the native SQLite module is not part of any Lambda bundle.
-    const { SqliteSearchIndex } = await import('./adapters/local/sqlite-search-index.js');
-    return new SqliteSearchIndex(settings.file);
+    // The local engine is built by the embedded platform's host (lambdas/embedded-host.ts), never by a function:
+    // the native SQLite module must not reach any Lambda bundle.
+    throw new Problem('internal', `The SQLite search engine (${settings.file}) runs only inside the embedded platform (npm start).`);
   }
   const { OpenSearchSearchIndex, signedOpenSearchClient } = await import('./adapters/aws/opensearch-search-index.js');
   return new OpenSearchSearchIndex(signedOpenSearchClient(settings.endpoint, settings.region), {

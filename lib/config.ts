@@ -2,7 +2,11 @@
 // Plain data only (no CDK types) so the embedded platform reads the very same defaults.
 import * as z from 'zod';
 import { TIERS } from '../lambdas/environment.js';
+import { RESERVED_CONCURRENCY } from '../lambdas/functions.js';
 import { DEFAULT_LLM_SETTINGS, llmSettingsSchema } from '../lambdas/llm-routes.js';
+
+/** Executions Lambda always keeps unreserved in an account (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). */
+export const UNRESERVED_CONCURRENCY_FLOOR = 100;
 
 const tierLimits = z.strictObject({
   /** Steady-state requests per second for one tenant (API Gateway usage plan throttle). */
@@ -64,6 +68,14 @@ export const configSchema = z
         .max(24 * 7),
       memoryMb: z.number().int().min(128).max(10240),
       timeoutSeconds: z.number().int().min(1).max(29),
+      /**
+       * Apply the manifest's reserved concurrency (job worker, migration step). Off by default: Lambda keeps 100
+       * executions unreserved, so the reservations need an account concurrency limit of their sum plus 100, and
+       * new accounts start below that.
+       */
+      reserveConcurrency: z.boolean(),
+      /** The account's Lambda concurrency limit in the region (Service Quotas L-B99A9384; 1,000 by default once raised). */
+      accountConcurrencyLimit: z.number().int().min(10),
     }),
     /** The async path: admission to the main fair queue, and the queue alarm thresholds. */
     messaging: z.strictObject({
@@ -96,12 +108,18 @@ export const configSchema = z
       masterNodeInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/),
       /** EBS gp3 volume per data node. */
       volumeSizeGb: z.number().int().min(10).max(16_384),
-      /** Zone awareness: 2 or 3 availability zones. */
-      availabilityZones: z.union([z.literal(2), z.literal(3)]),
+      /** 1: one zone, zone awareness off (the trial profile); 2 or 3: zone awareness over that many zones. */
+      availabilityZones: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+      /**
+       * Multi-AZ with standby: three zones, one of them a hot standby that takes over within a minute. AWS refuses
+       * it unless availabilityZones is 3, dataNodes a multiple of 3, masterNodes 3 and each shard has a multiple of
+       * 3 copies (indexReplicas 2, 5).
+       */
+      multiAzWithStandby: z.boolean(),
       /** Primary shards and replicas of each generation's index. */
       indexShards: z.number().int().min(1).max(100),
       indexReplicas: z.number().int().min(0).max(5),
-      /** Alarm when any node has less free storage than this. */
+      /** Alarm when any node has less free storage than this (keep it below volumeSizeGb). */
       freeStorageAlarmMb: z.number().int().positive(),
       /** Alarm when JVM memory pressure stays above this percentage. */
       jvmPressureAlarmPercent: z.number().min(50).max(100),
@@ -162,6 +180,11 @@ export const configSchema = z
         httpsUrls: z.array(z.url({ protocol: /^https$/ })),
       }),
     }),
+    /**
+     * What `cdk destroy` leaves behind. `retain` (production): tables (with deletion protection), the search domain
+     * and log groups outlive their stacks and are deleted by hand. `destroy` (trial): everything goes with its stack.
+     */
+    removalPolicy: z.enum(['retain', 'destroy']),
     /** CloudWatch Logs accepts only these retention periods; anything else fails at deploy time, so fail at synth. */
     logRetentionDays: z
       .number()
@@ -177,11 +200,17 @@ export const configSchema = z
     if (config.shards.every((shard) => shard.dedicatedTo !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['shards'], message: 'at least one shard must be shared (not dedicated)' });
     }
-    if (config.search.dataNodes % config.search.availabilityZones !== 0) {
+    checkSearchLayout(config.search, ctx);
+    // Lambda refuses a reservation that leaves fewer than 100 executions unreserved in the account.
+    const needed = RESERVED_CONCURRENCY + UNRESERVED_CONCURRENCY_FLOOR;
+    if (config.runtime.reserveConcurrency && needed > config.runtime.accountConcurrencyLimit) {
       ctx.addIssue({
         code: 'custom',
-        path: ['search', 'dataNodes'],
-        message: `must be a multiple of availabilityZones (${config.search.availabilityZones}), got ${config.search.dataNodes}`,
+        path: ['runtime', 'reserveConcurrency'],
+        message:
+          `reserving ${RESERVED_CONCURRENCY} executions needs an account concurrency limit of at least ${needed} ` +
+          `(Lambda keeps ${UNRESERVED_CONCURRENCY_FLOOR} unreserved), but runtime.accountConcurrencyLimit is ` +
+          `${config.runtime.accountConcurrencyLimit}: raise the quota first or leave reserveConcurrency off`,
       });
     }
     const { heartbeat, canary } = config.operations;
@@ -202,6 +231,40 @@ export const configSchema = z
     }
   });
 
+type SearchConfig = z.infer<typeof configSchema>['search'];
+
+/**
+ * Layouts CreateDomain refuses, refused at synth instead, each with its reason. Standby rules:
+ * https://docs.aws.amazon.com/opensearch-service/latest/developerguide/managedomains-multiaz.html (and the launch
+ * post's prerequisites, https://aws.amazon.com/blogs/big-data/amazon-opensearch-service-now-supports-99-99-availability-using-multi-az-with-standby/).
+ */
+function checkSearchLayout(search: SearchConfig, ctx: z.RefinementCtx): void {
+  const issue = (key: keyof SearchConfig, message: string) => ctx.addIssue({ code: 'custom', path: ['search', key], message });
+  if (search.dataNodes % search.availabilityZones !== 0) {
+    issue('dataNodes', `must be a multiple of availabilityZones (${search.availabilityZones}), got ${search.dataNodes}`);
+  }
+  if (search.freeStorageAlarmMb >= search.volumeSizeGb * 1024) {
+    issue(
+      'freeStorageAlarmMb',
+      `must be below the ${search.volumeSizeGb * 1024} MB volume or the alarm never clears, got ${search.freeStorageAlarmMb}`,
+    );
+  }
+  if (!search.multiAzWithStandby) return;
+  const standby = 'multi-AZ with standby';
+  if (search.availabilityZones !== 3) {
+    issue('availabilityZones', `${standby} keeps a full copy in each of 3 zones: must be 3, got ${search.availabilityZones}`);
+  }
+  if (search.dataNodes % 3 !== 0) {
+    issue('dataNodes', `${standby} spreads data nodes evenly over 3 zones: must be a multiple of 3, got ${search.dataNodes}`);
+  }
+  if (search.masterNodes !== 3) {
+    issue('masterNodes', `${standby} requires 3 dedicated cluster-manager nodes, got ${search.masterNodes}`);
+  }
+  if ((search.indexReplicas + 1) % 3 !== 0) {
+    issue('indexReplicas', `${standby} needs a multiple of 3 copies of each shard (indexReplicas 2 or 5), got ${search.indexReplicas}`);
+  }
+}
+
 export type HeadroomConfig = z.infer<typeof configSchema>;
 export type ShardConfig = HeadroomConfig['shards'][number];
 export type TierLimits = HeadroomConfig['tiers'][keyof HeadroomConfig['tiers']];
@@ -221,7 +284,15 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
     throttleBurstLimit: 10_000,
     maxBodyBytes: 64 * 1024,
   },
-  runtime: { directoryCacheSeconds: 30, flagCacheSeconds: 15, idempotencyTtlHours: 24, memoryMb: 512, timeoutSeconds: 10 },
+  runtime: {
+    directoryCacheSeconds: 30,
+    flagCacheSeconds: 15,
+    idempotencyTtlHours: 24,
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    reserveConcurrency: false,
+    accountConcurrencyLimit: 1000,
+  },
   messaging: {
     admission: {
       free: { rate: 5, burst: 20 },
@@ -238,7 +309,11 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
     masterNodes: 3,
     masterNodeInstanceType: 'm7g.large.search',
     volumeSizeGb: 100,
+    // Standby off: two zones with one replica already survive a zone loss, and standby would add a third r7g data
+    // node (+50 % on data nodes) and a third copy of every shard. Turn it on (3 zones, 3 nodes, indexReplicas 2)
+    // when the 99.99 % availability SLA is worth that.
     availabilityZones: 2,
+    multiAzWithStandby: false,
     indexShards: 3,
     indexReplicas: 1,
     freeStorageAlarmMb: 20_480,
@@ -258,6 +333,7 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
     },
     alarmSubscriptions: { emails: [], httpsUrls: [] },
   },
+  removalPolicy: 'retain',
   logRetentionDays: 30,
 };
 
@@ -278,4 +354,68 @@ export function resolveConfig(overrides: unknown = {}): HeadroomConfig {
   const parsed = configSchema.safeParse(merge(DEFAULT_CONFIG, overrides));
   if (!parsed.success) throw new Error(`invalid headroom config: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** Named starting points, selected with `-c profile=<name>`; `headroom` overrides apply on top. */
+export const PROFILE_NAMES = ['production', 'trial'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/** What each profile changes in the defaults. */
+export const PROFILES: Readonly<Record<ProfileName, ConfigOverrides>> = {
+  production: {},
+  // The whole app at its smallest, to try it in an account and throw it away: one shard, one small search node in
+  // one zone (no cluster managers, no standby, no replicas to place), short log retention, and `cdk destroy`
+  // deletes everything, tables and domain included.
+  trial: {
+    shards: [{ name: 'shard-0' }],
+    search: {
+      dataNodes: 1,
+      dataNodeInstanceType: 't3.small.search',
+      masterNodes: 0,
+      volumeSizeGb: 10,
+      availabilityZones: 1,
+      multiAzWithStandby: false,
+      indexShards: 1,
+      indexReplicas: 0,
+      freeStorageAlarmMb: 2048,
+    },
+    removalPolicy: 'destroy',
+    logRetentionDays: 7,
+  },
+};
+
+/**
+ * The `headroom` context as overrides: an object from cdk.json, or the JSON string `-c headroom='{…}'` passes
+ * (the CLI hands `-c` values over as strings).
+ */
+export function parseHeadroomContext(raw: unknown): unknown {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'string') return raw;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`invalid headroom config: -c headroom is not JSON: ${(error as Error).message} in ${raw}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`invalid headroom config: -c headroom must be a JSON object, got ${raw}`);
+  }
+  return parsed;
+}
+
+/** The profile's config (default `production`) with overrides on top, validated; throws naming the path at fault. */
+export function resolveProfileConfig(profile: unknown = 'production', overrides: unknown = {}): HeadroomConfig {
+  if (!(PROFILE_NAMES as readonly unknown[]).includes(profile)) {
+    throw new Error(`invalid headroom config: unknown profile ${JSON.stringify(profile)}; valid profiles: ${PROFILE_NAMES.join(', ')}`);
+  }
+  return resolveConfig(merge(PROFILES[profile as ProfileName], overrides));
+}
+
+/** What a function's manifest row leaves to configuration: default memory and timeout, and whether reservations apply. */
+export function functionRuntimeDefaults(config: HeadroomConfig): { memoryMb: number; timeoutSeconds: number; reserveConcurrency: boolean } {
+  return {
+    memoryMb: config.runtime.memoryMb,
+    timeoutSeconds: config.runtime.timeoutSeconds,
+    reserveConcurrency: config.runtime.reserveConcurrency,
+  };
 }

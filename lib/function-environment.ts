@@ -1,72 +1,72 @@
-// The environment variables lib/ hands to functions, built in one place from the contract in
-// lambdas/environment.ts, so API and messaging functions can never disagree on where the tables and queues are.
+// What the CDK stacks hand the one environment builder (lambdas/function-environment.ts): the settings from config
+// and the resources of the stack at hand, as CloudFormation tokens. A stack passes only what it has; a function
+// whose manifest row needs something its stack did not pass fails the synth, naming the function and the need.
 import { Stack } from 'aws-cdk-lib';
-import { SEARCH_INDEX_PREFIX, type SearchDomain } from './constructs/search-domain.js';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { ENV } from '../lambdas/environment.js';
+import type { EnvironmentInputs, PlatformSettings } from '../lambdas/function-environment.js';
+import type { SearchEngineSettings } from '../lambdas/environment.js';
+import type { QueueName } from '../lambdas/queues.js';
 import type { HeadroomConfig } from './config.js';
+import { SEARCH_INDEX_PREFIX, type SearchDomain } from './constructs/search-domain.js';
 import type { JobQueue } from './constructs/job-queue.js';
 import type { ShardedTable } from './constructs/sharded-table.js';
 
-export interface PlatformEnvironmentProps {
+export type AwsEnvironmentResources = Omit<EnvironmentInputs, 'target' | 'json' | 'settings' | 'shards' | 'controlTable'>;
+
+/** The runtime settings every platform function reads, from config. */
+export function platformSettings(config: HeadroomConfig): PlatformSettings {
+  return {
+    directoryCacheSeconds: config.runtime.directoryCacheSeconds,
+    flagCacheSeconds: config.runtime.flagCacheSeconds,
+    idempotencyTtlSeconds: config.runtime.idempotencyTtlHours * 3600,
+    defaultTier: config.defaultTier,
+    tenantMove: config.tenantMove,
+    admission: config.messaging.admission,
+    llm: config.llm,
+  };
+}
+
+export interface StackEnvironmentProps {
   readonly config: HeadroomConfig;
   readonly shards: ShardedTable;
   readonly controlTable: ITable;
 }
 
-/** What every function reads at start-up: the shard topology, the control table and the runtime settings. */
-export function platformEnvironment(stack: Stack, { config, shards, controlTable }: PlatformEnvironmentProps): Record<string, string> {
+/** The builder's inputs for functions of `stack`; `resources` adds what this stack has (queues, secrets, search, …). */
+export function awsEnvironmentInputs(
+  stack: Stack,
+  { config, shards, controlTable }: StackEnvironmentProps,
+  resources: AwsEnvironmentResources = {},
+): EnvironmentInputs {
   return {
-    [ENV.shards]: stack.toJsonString(shards.topology()),
-    [ENV.controlTable]: controlTable.tableName,
-    [ENV.directoryCacheSeconds]: String(config.runtime.directoryCacheSeconds),
-    [ENV.flagCacheSeconds]: String(config.runtime.flagCacheSeconds),
-    [ENV.idempotencyTtlSeconds]: String(config.runtime.idempotencyTtlHours * 3600),
-    [ENV.defaultTier]: config.defaultTier,
-    // Writers need the fence wait; the move runner and replicator the pacing and barrier settings.
-    [ENV.tenantMove]: JSON.stringify(config.tenantMove),
+    target: 'aws',
+    json: (value) => stack.toJsonString(value),
+    settings: platformSettings(config),
+    shards: shards.topology(),
+    controlTable: controlTable.tableName,
+    ...resources,
   };
 }
 
-/**
- * HEADROOM_JOB_QUEUES: `{ "<queue name>": url }` for the given queues and, with `deadLetters`, their
- * dead-letter queues too (`{ "jobs": url, "jobs-dlq": url, … }`). A function gets only the queues it may use.
- */
-export function jobQueuesEnvironment(
-  stack: Stack,
-  queues: readonly JobQueue[],
-  { deadLetters }: { deadLetters: boolean },
-): Record<string, string> {
-  const urls = Object.fromEntries(
-    queues.flatMap(({ definition, queue, deadLetterQueue }) => [
+/** Queue URLs by name, for `jobQueues` needs. */
+export function jobQueueUrls(queues: Readonly<Record<QueueName, JobQueue>>): Record<QueueName | `${QueueName}-dlq`, string> {
+  return Object.fromEntries(
+    Object.values(queues).flatMap(({ definition, queue, deadLetterQueue }) => [
       [definition.name, queue.queueUrl],
-      ...(deadLetters ? [[definition.deadLetterQueue, deadLetterQueue.queueUrl]] : []),
+      [definition.deadLetterQueue, deadLetterQueue.queueUrl],
     ]),
-  );
-  return { [ENV.jobQueues]: stack.toJsonString(urls) };
+  ) as Record<QueueName | `${QueueName}-dlq`, string>;
 }
 
-/** HEADROOM_ADMISSION: `{ "<tier>": { "rate": jobs per second, "burst": jobs } }` for the relay's token buckets. */
-export function admissionEnvironment(config: HeadroomConfig): Record<string, string> {
-  return { [ENV.admission]: JSON.stringify(config.messaging.admission) };
-}
-
-/** HEADROOM_LLM: the routing settings, for the functions that call models (suggest-reply, admin-llm, the job worker). */
-export function llmEnvironment(config: HeadroomConfig): Record<string, string> {
-  return { [ENV.llm]: JSON.stringify(config.llm) };
-}
-
-/** HEADROOM_SEARCH: the OpenSearch domain endpoint and index layout, for the functions that search or index. */
-export function searchEnvironment(domain: SearchDomain, config: HeadroomConfig): Record<string, string> {
+/** The OpenSearch domain endpoint and index layout, for `search` needs. */
+export function searchEngineSettings(domain: SearchDomain, config: HeadroomConfig): SearchEngineSettings {
   return {
-    [ENV.search]: Stack.of(domain).toJsonString({
-      engine: 'opensearch',
-      endpoint: `https://${domain.domain.domainEndpoint}`,
-      region: Stack.of(domain).region,
-      indexPrefix: SEARCH_INDEX_PREFIX,
-      shards: config.search.indexShards,
-      replicas: config.search.indexReplicas,
-      domainName: domain.domain.domainName,
-    }),
+    engine: 'opensearch',
+    endpoint: `https://${domain.domain.domainEndpoint}`,
+    region: Stack.of(domain).region,
+    indexPrefix: SEARCH_INDEX_PREFIX,
+    shards: config.search.indexShards,
+    replicas: config.search.indexReplicas,
+    domainName: domain.domain.domainName,
   };
 }

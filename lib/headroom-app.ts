@@ -9,6 +9,7 @@ import { DataStack } from './stacks/data-stack.js';
 import { MessagingStack } from './stacks/messaging-stack.js';
 import { OperationsStack } from './stacks/operations-stack.js';
 import { SearchStack } from './stacks/search-stack.js';
+import { removalPolicyOf } from './removal-policy.js';
 import { STACK_NAMES } from './stack-names.js';
 
 export interface HeadroomStacks {
@@ -24,6 +25,7 @@ export function buildApp(app: App, config: HeadroomConfig): HeadroomStacks {
   const data = new DataStack(app, STACK_NAMES.data, {
     description: 'Headroom data: shard tables and the control table',
     shards: config.shards,
+    removalPolicy: removalPolicyOf(config),
   });
   const search = new SearchStack(app, STACK_NAMES.search, {
     description: 'Headroom search: the OpenSearch domain (one index per generation, routed by tenant) and its alarms',
@@ -51,7 +53,7 @@ export function buildApp(app: App, config: HeadroomConfig): HeadroomStacks {
     jobQueues: messaging.jobQueues,
     search: search.search,
     migrationRunner: messaging.migrationRunner,
-    releaseGate: alarms.customersCannotWrite.alarm,
+    releaseGates: alarms.releaseGates,
   });
   const { jobs, 'jobs-overflow': overflow } = messaging.jobQueues;
   const operations = new OperationsStack(app, STACK_NAMES.operations, {

@@ -14,7 +14,8 @@ import type {
 import { Problem } from '../lambdas/problems.js';
 import { createTokenBuckets } from '../lambdas/core/token-bucket.js';
 import type { Tier } from '../lambdas/environment.js';
-import { ROUTES, type FunctionName, type Route } from '../lambdas/routes.js';
+import type { RouteFunctionName } from '../lambdas/functions.js';
+import { ROUTES, type Route } from '../lambdas/routes.js';
 import type { TierLimits } from '../lib/config.js';
 import { lambdaContext } from './lambda-context.js';
 import { problemResponse } from '../lambdas/middleware/problem-responses.js';
@@ -26,7 +27,7 @@ export interface BridgeOptions {
   readonly stageName: string;
   readonly authorizerCacheSeconds: number;
   readonly adminToken: string;
-  readonly handlers: Readonly<Record<FunctionName, ProxyHandler>>;
+  readonly handlers: Readonly<Record<RouteFunctionName, ProxyHandler>>;
   readonly authorizer: AuthorizerHandler;
   /** Usage-plan limits per tier, applied to each tenant's usage key as API Gateway does. */
   readonly tiers: Readonly<Record<Tier, TierLimits>>;

@@ -12,6 +12,7 @@ import {
   type HeartbeatState,
 } from '../lambdas/core/heartbeat-monitor.js';
 import { HEARTBEAT } from '../lambdas/observability.js';
+import { functionDefinition } from '../lambdas/functions.js';
 import { ROUTES } from '../lambdas/routes.js';
 import { API_LATENCY_METRIC } from './api-metrics.js';
 import { interruptiblePause } from './interruptible-pause.js';
@@ -34,9 +35,9 @@ export interface HeartbeatMonitorLoop {
 }
 
 /** The routes whose success is a customer heartbeat: creating conversations and comments. */
-export const WRITE_ROUTES = ROUTES.filter((route) => route.method === 'POST' && route.shardAccess === 'write').map(
-  (route) => `${route.method} ${route.path}`,
-);
+export const WRITE_ROUTES = ROUTES.filter(
+  (route) => route.method === 'POST' && functionDefinition(route.handler).needs.shards === 'read-write',
+).map((route) => `${route.method} ${route.path}`);
 
 const RUNBOOK = 'docs/runbooks/heartbeat-alarm.md';
 

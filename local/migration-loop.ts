@@ -1,15 +1,15 @@
-// The migration runner on the embedded platform: the same steps the Step Functions loop drives on AWS, run by an
-// in-process loop per active migration. A start (or any operator command) wakes the migration's loop; on
+// The migration runner on the embedded platform: the Step Functions loop of AWS, as an in-process loop per active
+// migration that invokes the same `migration-step` function and honours its answer (done, or wait this long). A start (or any operator command) wakes the migration's loop; on
 // start-up every migration left unfinished by an earlier run is picked up again, which is all "resume after a
 // crash" needs, because every step's progress is saved in the control table.
-import type { RunOutcome } from '../lambdas/core/migration-runner.js';
 import { isTerminal } from '../lambdas/core/migration-runner.js';
 import type { MigrationStore } from '../lambdas/core/ports.js';
 import { interruptiblePause, type InterruptiblePause } from './interruptible-pause.js';
 
 export interface MigrationLoopOptions {
   readonly migrations: MigrationStore;
-  readonly run: (migrationId: string, budgetMs: number) => Promise<RunOutcome>;
+  /** One invocation of the step function with this time budget: done, or the seconds to wait before the next. */
+  readonly run: (migrationId: string, budgetMs: number) => Promise<{ readonly done: boolean; readonly waitSeconds: number }>;
   /** Time per run before the loop yields (and saves a progress line). @default 5000 */
   readonly budgetMs?: number;
   /** Pause after a failed step before trying again. @default 2000 */
@@ -33,7 +33,7 @@ export async function startMigrationLoop(options: MigrationLoopOptions): Promise
 
   const runLoop = async (id: string, pause: InterruptiblePause) => {
     while (!stopping) {
-      let outcome: RunOutcome;
+      let outcome: { readonly done: boolean; readonly waitSeconds: number };
       try {
         outcome = await options.run(id, options.budgetMs ?? 5000);
       } catch (error) {
@@ -41,8 +41,8 @@ export async function startMigrationLoop(options: MigrationLoopOptions): Promise
         await pause.pause(options.retryMs ?? 2000);
         continue;
       }
-      if (outcome.status === 'done' || outcome.status === 'missing') return;
-      if (outcome.status === 'waiting') await pause.pause(outcome.waitSeconds * 1000);
+      if (outcome.done) return;
+      if (outcome.waitSeconds > 0) await pause.pause(outcome.waitSeconds * 1000);
     }
   };
 

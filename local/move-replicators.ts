@@ -3,7 +3,6 @@
 // Polled more often than the relay: a cutover's write fence lasts as long as its barrier takes to come round.
 import { join } from 'node:path';
 import type { HeadroomConfig } from '../lib/config.js';
-import { MOVE_REPLICATOR_FUNCTION } from '../lambdas/queues.js';
 import { localTableName } from '../lambdas/schema.js';
 import { startDynamoDbStreamSource, type DynamoDbStreamHandler, type DynamoDbStreamSource } from './dynamodb-stream-source.js';
 
@@ -23,7 +22,7 @@ export async function startMoveReplicators(options: {
         tableName: localTableName.shard(shard.name),
         checkpointFile: join(options.dataDir, 'move-replicator-checkpoints', `${shard.name}.json`),
         handler: options.handler,
-        functionName: MOVE_REPLICATOR_FUNCTION,
+        functionName: 'move-replicator',
         pollIntervalMs: REPLICATOR_POLL_MS,
         batchSize: 1000,
       }),

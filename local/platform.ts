@@ -1,13 +1,21 @@
 // The embedded platform: DynamoDB Local + tables from lambdas/schema.ts + the API Gateway bridge in front of the
-// real handler modules, configured through the same environment variables the Lambda functions get on AWS.
+// real handler modules (the sources, or the synthesized bundles `cdk deploy` ships), each function triggered as its
+// manifest row says and configured through the same environment variables the Lambda functions get on AWS.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_CONFIG, type HeadroomConfig } from '../lib/config.js';
 import { ENV, type ShardTopology } from '../lambdas/environment.js';
+import { functionEnvironment, type EnvironmentInputs } from '../lambdas/function-environment.js';
+import type { FunctionName, RouteFunctionName } from '../lambdas/functions.js';
 import { CONTROL_TABLE, localTableName, SHARD_TABLE } from '../lambdas/schema.js';
-import { FUNCTION_NAMES, type FunctionName } from '../lambdas/routes.js';
+import { platformSettings } from '../lib/function-environment.js';
+import { installEmbeddedHost, type EmbeddedHost } from '../lambdas/embedded-host.js';
+import { SqliteSearchIndex } from '../lambdas/adapters/local/sqlite-search-index.js';
+import type { StepInput, StepOutput } from '../lambdas/handlers/migration-step.js';
+import { STEP_MARGIN_MS } from '../lambdas/handlers/migration-step.js';
+import { embeddedFunctions, loadFunctions, type HandlerSource, type LoadedFunction } from './function-modules.js';
 import { createApiGatewayBridge, type AuthorizerHandler, type ProxyHandler } from './api-gateway-bridge.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { ensureTables } from './tables.js';
@@ -15,7 +23,7 @@ import { ADMIN_TOKEN_FILE, readOrCreateSecret } from './local-secrets.js';
 import { redirectMetrics } from './metrics-sink.js';
 import { ensureDemoTenant, type DemoTenant } from './demo-tenant.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { JOB_CONSUMERS, JOB_QUEUES, MOVE_REPLICATOR_FUNCTION, RELAY_FUNCTION, VISIBILITY_TIMEOUT_SECONDS } from '../lambdas/queues.js';
+import { JOB_QUEUES, VISIBILITY_TIMEOUT_SECONDS } from '../lambdas/queues.js';
 import { startMoveReplicators, streamWriteRates } from './move-replicators.js';
 import { createPlatform, installPlatform, platform } from '../lambdas/platform.js';
 import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.js';
@@ -24,6 +32,8 @@ import type { LlmSettings } from '../lambdas/llm-routes.js';
 import { startProviderSimulator, type ProviderSimulator } from './provider-simulator.js';
 import { SIMULATED_PROVIDERS, simulatedLlmSettings } from './simulated-llm.js';
 import { startSqsEventSource, type SqsBatchHandler, type SqsEventSource } from './sqs-event-source.js';
+import { lambdaContext } from './lambda-context.js';
+import type { Context } from 'aws-lambda';
 import { startDynamoDbStreamSource, type DynamoDbStreamHandler, type DynamoDbStreamSource } from './dynamodb-stream-source.js';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics-registry.js';
 import { recordApiResponses } from './api-metrics.js';
@@ -54,6 +64,17 @@ export interface LocalPlatformOptions {
   readonly llm?: LlmSettings;
   /** The synthetic canary and the heartbeat monitor: `npm start` runs both; off when omitted, keeping tests quiet. */
   readonly heartbeat?: HeartbeatOptions;
+  /** Where the handlers come from. @default 'sources' */
+  readonly handlers?: HandlerSource;
+  /** Sees every invocation of every function, with its event and answer (the deploy rehearsal records them). */
+  readonly onInvoke?: (invocation: Invocation) => void;
+}
+
+export interface Invocation {
+  readonly name: FunctionName;
+  readonly event: unknown;
+  readonly result?: unknown;
+  readonly error?: unknown;
 }
 
 export interface HeartbeatOptions {
@@ -90,7 +111,17 @@ export interface LocalPlatform {
   readonly simulator?: ProviderSimulator;
   /** Every EMF metric, API request and job dwell of this platform (what the ops console shows). */
   readonly registry: MetricsRegistry;
+  /** Every function it runs: its manifest row, where its handler came from, and the environment it was given. */
+  readonly functions: readonly EmbeddedFunction[];
   stop(): Promise<void>;
+}
+
+export interface EmbeddedFunction {
+  readonly name: FunctionName;
+  readonly trigger: LoadedFunction['definition']['trigger'];
+  readonly module: string;
+  /** What lambdas/function-environment.ts gives it here (all of them share this process's environment). */
+  readonly environment: Readonly<Record<string, string>>;
 }
 
 function localTopology(config: HeadroomConfig): ShardTopology {
@@ -101,53 +132,80 @@ function localTopology(config: HeadroomConfig): ShardTopology {
   }));
 }
 
-/** Points the runtime (and the AWS SDK) at the local engines, exactly as the CDK stacks configure Lambda. */
-function configureRuntime(config: HeadroomConfig, dynamo: DynamoDbLocal, sqs: SqsEmulator, cursorKey: string, dataDir: string): void {
-  Object.assign(process.env, {
+/** The environment builder's inputs on this machine: local table names, the emulator's queues, SQLite search. */
+function localEnvironmentInputs(config: HeadroomConfig, sqs: SqsEmulator, cursorKey: string, dataDir: string): EnvironmentInputs {
+  return {
+    target: 'embedded',
+    json: JSON.stringify,
+    settings: platformSettings(config),
+    shards: localTopology(config),
+    controlTable: localTableName.control,
+    jobQueues: Object.fromEntries(
+      JOB_QUEUES.flatMap((queue) => [queue.name, queue.deadLetterQueue]).map((name) => [name, sqs.queueUrl(name)]),
+    ) as NonNullable<EnvironmentInputs['jobQueues']>,
+    cursor: { key: cursorKey },
+    search: { engine: 'sqlite', file: join(dataDir, 'search.sqlite') },
+  };
+}
+
+/**
+ * Points the runtime (and the AWS SDK) at the local engines. Every function here shares one process, so the
+ * process gets every function's variables (built by the same builder as on AWS); each function reads only its own.
+ */
+function configureRuntime(dynamo: DynamoDbLocal, sqs: SqsEmulator, environments: readonly Record<string, string>[]): void {
+  Object.assign(process.env, unionOfEnvironments(environments), {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    [ENV.shards]: JSON.stringify(localTopology(config)),
-    [ENV.controlTable]: localTableName.control,
-    [ENV.directoryCacheSeconds]: String(config.runtime.directoryCacheSeconds),
-    [ENV.flagCacheSeconds]: String(config.runtime.flagCacheSeconds),
-    [ENV.idempotencyTtlSeconds]: String(config.runtime.idempotencyTtlHours * 3600),
-    [ENV.defaultTier]: config.defaultTier,
-    [ENV.cursorKey]: cursorKey,
-    [ENV.jobQueues]: JSON.stringify(
-      Object.fromEntries(JOB_QUEUES.flatMap((queue) => [queue.name, queue.deadLetterQueue]).map((name) => [name, sqs.queueUrl(name)])),
-    ),
-    [ENV.admission]: JSON.stringify(config.messaging.admission),
-    [ENV.tenantMove]: JSON.stringify(config.tenantMove),
-    [ENV.search]: JSON.stringify({ engine: 'sqlite', file: join(dataDir, 'search.sqlite') }),
   });
   delete process.env.AWS_PROFILE;
 }
 
-async function loadHandlers(): Promise<{
-  handlers: Record<FunctionName, ProxyHandler>;
-  authorizer: AuthorizerHandler;
-  relay: DynamoDbStreamHandler;
-  replicator: DynamoDbStreamHandler;
-  consumers: Record<string, SqsBatchHandler>;
-}> {
-  const modules = await Promise.all(
-    [...FUNCTION_NAMES, RELAY_FUNCTION, MOVE_REPLICATOR_FUNCTION, ...JOB_CONSUMERS].map(async (name) => {
-      const url = new URL(`../lambdas/handlers/${name}.ts`, import.meta.url).href;
-      return [name, ((await import(/* @vite-ignore */ url)) as { handler: unknown }).handler] as const;
+/** The loaded functions, each handler reporting its invocations to `onInvoke`. */
+function observed(loaded: ReadonlyMap<FunctionName, LoadedFunction>, onInvoke?: (invocation: Invocation) => void) {
+  if (!onInvoke) return loaded;
+  return new Map(
+    [...loaded].map(([name, fn]) => {
+      const handler = fn.handler as (event: unknown, context: unknown) => Promise<unknown>;
+      const wrapped = async (event: unknown, context: unknown) => {
+        try {
+          const result = await handler(event, context);
+          onInvoke({ name, event, result });
+          return result;
+        } catch (error) {
+          onInvoke({ name, event, error });
+          throw error;
+        }
+      };
+      return [name, { ...fn, handler: wrapped }];
     }),
   );
-  const table = Object.fromEntries(modules) as Record<string, unknown>;
-  return {
-    handlers: table as Record<FunctionName, ProxyHandler>,
-    authorizer: table.authorizer as AuthorizerHandler,
-    relay: table[RELAY_FUNCTION] as DynamoDbStreamHandler,
-    replicator: table[MOVE_REPLICATOR_FUNCTION] as DynamoDbStreamHandler,
-    consumers: Object.fromEntries(JOB_CONSUMERS.map((name) => [name, table[name] as SqsBatchHandler])),
-  };
+}
+
+/**
+ * One environment holding every function's variables. Two functions may hold a JSON object under the same name
+ * with different keys (the relay sees two job queues, the queue admin four): the union holds all of them.
+ */
+function unionOfEnvironments(environments: readonly Record<string, string>[]): Record<string, string> {
+  const union: Record<string, string> = {};
+  for (const environment of environments) {
+    for (const [name, value] of Object.entries(environment)) {
+      const held = union[name];
+      if (held === undefined || held === value) {
+        union[name] = value;
+        continue;
+      }
+      const [a, b] = [JSON.parse(held) as unknown, JSON.parse(value) as unknown];
+      if (typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) || Array.isArray(b) || !a || !b) {
+        throw new Error(`functions disagree on ${name}: ${held} and ${value}`);
+      }
+      union[name] = JSON.stringify({ ...a, ...b });
+    }
+  }
+  return union;
 }
 
 const listen = (server: Server, port: number) =>
@@ -180,14 +238,24 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     process.env.AWS_REGION ??= 'us-east-1';
     const sqs = await startSqsEmulator({ dataDir });
     running.push(sqs);
-    configureRuntime(config, dynamo, sqs, cursorKey, dataDir);
+    const inputs = localEnvironmentInputs(config, sqs, cursorKey, dataDir);
     const simulator = options.llm ? undefined : await startProviderSimulator({ providers: SIMULATED_PROVIDERS });
     if (simulator) {
       running.push(simulator);
       // Where operators (and the runbook) find the simulator's control endpoint.
       writeFileSync(join(dataDir, 'provider-simulator-url'), `${simulator.url}\n`);
     }
-    process.env[ENV.llm] = JSON.stringify(options.llm ?? simulatedLlmSettings(config.llm, simulator as ProviderSimulator));
+    const llm = options.llm ?? simulatedLlmSettings(config.llm, simulator as ProviderSimulator);
+    const localInputs: EnvironmentInputs = { ...inputs, settings: { ...platformSettings(config), llm } };
+    const environments = embeddedFunctions().map((definition) => ({
+      definition,
+      environment: functionEnvironment(definition, localInputs),
+    }));
+    configureRuntime(
+      dynamo,
+      sqs,
+      environments.map(({ environment }) => environment),
+    );
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint });
     await ensureTables(client, [
       ...config.shards.map((shard) => ({ name: localTableName.shard(shard.name), definition: SHARD_TABLE })),
@@ -208,36 +276,53 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       });
     const relaysByShard = new Map<string, DynamoDbStreamSource>();
     let migrationLoop: MigrationLoop | undefined;
-    installPlatform(
-      createPlatform({
-        startMigration: async (id) => migrationLoop?.wake(id),
-        ...(options.searchSettleSeconds === undefined ? {} : { searchSettleSeconds: options.searchSettleSeconds }),
-        oldestAge: async (queue) => sqs.oldestAgeSeconds(queue),
-        operations: snapshot,
-        shardWriteRate: streamWriteRates(() => relaysByShard),
-      }),
-    );
+    // The local stand-ins for AWS-only services, for the sources and for bundles alike (lambdas/embedded-host.ts).
+    const searchIndex = new SqliteSearchIndex(join(dataDir, 'search.sqlite'));
+    running.push({ stop: async () => searchIndex.close() });
+    const host: EmbeddedHost = {
+      startMigration: async (id) => migrationLoop?.wake(id),
+      ...(options.searchSettleSeconds === undefined ? {} : { searchSettleSeconds: options.searchSettleSeconds }),
+      oldestAge: async (queue) => sqs.oldestAgeSeconds(queue),
+      operations: snapshot,
+      shardWriteRate: streamWriteRates(() => relaysByShard),
+      searchIndex,
+    };
+    installEmbeddedHost(host);
+    installPlatform(createPlatform(host));
     const opsConsole = createOpsConsole({ snapshot, registry, queues: queueStatus });
     running.push(opsConsole);
 
-    const { handlers, authorizer, relay, replicator, consumers } = await loadHandlers();
+    const loaded = observed(await loadFunctions(options.handlers ?? 'sources'), options.onInvoke);
+    const byTrigger = (kind: string) => [...loaded.values()].filter((fn) => fn.definition.trigger.kind === kind);
+    const handlerOf = <T>(fn: LoadedFunction) => fn.handler as T;
+    const handlers = Object.fromEntries(byTrigger('api').map((fn) => [fn.definition.name, handlerOf<ProxyHandler>(fn)])) as Record<
+      RouteFunctionName,
+      ProxyHandler
+    >;
+    const [authorizerFunction] = byTrigger('authorizer');
+    if (!authorizerFunction) throw new Error('the manifest names no authorizer');
+    const authorizer = handlerOf<AuthorizerHandler>(authorizerFunction);
+    const streamConsumer = (name: FunctionName) => handlerOf<DynamoDbStreamHandler>(loaded.get(name) as LoadedFunction);
+    const relay = streamConsumer('relay');
+    const replicator = streamConsumer('move-replicator');
     const sqsClient = new SQSClient({ endpoint: sqs.endpoint });
-    const jobSources = JOB_CONSUMERS.flatMap((consumer) =>
-      JOB_QUEUES.map((queue) =>
+    const jobSources = byTrigger('queues').flatMap((consumer) => {
+      const { trigger } = consumer.definition;
+      return JOB_QUEUES.filter((queue) => trigger.kind === 'queues' && trigger.queues.includes(queue.name)).map((queue) =>
         startSqsEventSource({
           client: sqsClient,
           queueUrl: sqs.queueUrl(queue.name),
           queueArn: sqs.queueArn(queue.name),
           deadLetterQueueUrl: sqs.queueUrl(queue.deadLetterQueue),
-          handler: measureJobDwell(queue.name, consumers[consumer] as SqsBatchHandler, registry),
+          handler: measureJobDwell(queue.name, handlerOf<SqsBatchHandler>(consumer), registry),
           batchSize: queue.batchSize,
           maxConcurrency: queue.maxConcurrency,
           visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? VISIBILITY_TIMEOUT_SECONDS,
           maxReceiveCount: queue.maxReceiveCount,
-          functionName: consumer,
+          functionName: consumer.definition.name,
         }),
-      ),
-    );
+      );
+    });
     running.push(...jobSources);
     const streamSources = await Promise.all(
       config.shards.map((shard) =>
@@ -246,7 +331,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           tableName: localTableName.shard(shard.name),
           checkpointFile: join(dataDir, 'stream-checkpoints', `${shard.name}.json`),
           handler: relay,
-          functionName: RELAY_FUNCTION,
+          functionName: 'relay',
         }),
       ),
     );
@@ -256,8 +341,15 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     running.push(...replicatorSources);
 
     // Started after the job and stream sources, so a resumed migration finds dual-write flowing; stopped before them.
+    // The Step Functions loop's stand-in invokes the migration step function, as the state machine does on AWS.
+    const [stepFunction] = byTrigger('state-machine');
+    if (!stepFunction) throw new Error('the manifest names no state-machine function');
+    const step = handlerOf<(input: StepInput, context: Context) => Promise<StepOutput>>(stepFunction);
     const startRunner = () =>
-      startMigrationLoop({ migrations: platform().migrations, run: (id, budgetMs) => platform().runMigration(id, budgetMs) });
+      startMigrationLoop({
+        migrations: platform().migrations,
+        run: (id, budgetMs) => step({ migrationId: id }, lambdaContext('migration-step', Date.now() + budgetMs + STEP_MARGIN_MS)),
+      });
     migrationLoop = await startRunner();
     running.push({ stop: async () => migrationLoop?.stop() });
 
@@ -321,6 +413,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         migrationLoop = await startRunner();
       },
       replicatorSources,
+      functions: environments.map(({ definition, environment }) => ({
+        name: definition.name,
+        trigger: definition.trigger,
+        module: (loaded.get(definition.name) as LoadedFunction).module,
+        environment,
+      })),
       ...(simulator ? { simulator } : {}),
       ...(demo ? { demo } : {}),
       stop: stopAll,

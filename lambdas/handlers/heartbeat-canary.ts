@@ -13,7 +13,9 @@ import { systemClock } from '../core/ports.js';
 import { logger, metrics } from '../observability.js';
 import { canaryEnvironmentSchema, OPERATIONS_ENV, readOperationsEnvironment } from '../operations-contract.js';
 
-const env = readOperationsEnvironment(canaryEnvironmentSchema);
+// Read on the first invocation, not at import: a bundle must load (and say what is missing) like every other function.
+let env: ReturnType<typeof readOperationsEnvironment<typeof canaryEnvironmentSchema>> | undefined;
+const environment = () => (env ??= readOperationsEnvironment(canaryEnvironmentSchema));
 const secrets = new SecretsManagerClient({});
 /** Leaves the function time to flush its metrics after a run that used its whole deadline. */
 const FLUSH_MARGIN_MS = 3_000;
@@ -24,7 +26,7 @@ let token: { value: Promise<string>; readAt: number } | undefined;
 function canaryToken(): Promise<string> {
   if (!token || Date.now() - token.readAt > TOKEN_CACHE_MS) {
     const value = secrets
-      .send(new GetSecretValueCommand({ SecretId: env[OPERATIONS_ENV.canaryTokenSecretArn] }))
+      .send(new GetSecretValueCommand({ SecretId: environment()[OPERATIONS_ENV.canaryTokenSecretArn] }))
       .then((secret) => secret.SecretString?.trim() || Promise.reject(new Error('the canary token secret is empty')));
     value.catch(() => (token = undefined));
     token = { value, readAt: Date.now() };
@@ -45,6 +47,7 @@ export const handler = middy<unknown, void>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (_event: unknown, context: Context) => {
+    const env = environment();
     const deadline = new Date(
       Date.now() + Math.min(env[OPERATIONS_ENV.canaryDeadlineSeconds] * 1000, context.getRemainingTimeInMillis() - FLUSH_MARGIN_MS),
     );

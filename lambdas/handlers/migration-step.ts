@@ -5,7 +5,7 @@ import { logger } from '../observability.js';
 import { platform } from '../platform.js';
 
 /** Time kept back for saving the last step and answering. */
-const MARGIN_MS = 30_000;
+export const STEP_MARGIN_MS = 30_000;
 
 export interface StepInput {
   readonly migrationId: string;
@@ -14,12 +14,13 @@ export interface StepInput {
 export interface StepOutput {
   readonly migrationId: string;
   readonly done: boolean;
+  /** 0: more work is ready now (the step only ran out of its time budget). */
   readonly waitSeconds: number;
 }
 
 export const handler = async (input: StepInput, context: Context): Promise<StepOutput> => {
   logger.addContext(context);
-  const outcome = await platform().runMigration(input.migrationId, Math.max(1000, context.getRemainingTimeInMillis() - MARGIN_MS));
+  const outcome = await platform().runMigration(input.migrationId, Math.max(1000, context.getRemainingTimeInMillis() - STEP_MARGIN_MS));
   logger.info('migration step', {
     migrationId: input.migrationId,
     status: outcome.status,
@@ -27,5 +28,5 @@ export const handler = async (input: StepInput, context: Context): Promise<StepO
   });
   if (platform().env.search) await (await platform().search()).reportProgress(input.migrationId);
   const done = outcome.status === 'done' || outcome.status === 'missing';
-  return { migrationId: input.migrationId, done, waitSeconds: outcome.status === 'waiting' ? Math.min(300, outcome.waitSeconds) : 1 };
+  return { migrationId: input.migrationId, done, waitSeconds: outcome.status === 'waiting' ? Math.min(300, outcome.waitSeconds) : 0 };
 };

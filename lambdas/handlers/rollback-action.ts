@@ -16,12 +16,20 @@ import { ENV } from '../environment.js';
 import { logger, metrics } from '../observability.js';
 import { OPERATIONS_ENV, OPERATIONS_METRICS, readOperationsEnvironment, rollbackEnvironmentSchema } from '../operations-contract.js';
 
-const env = readOperationsEnvironment(rollbackEnvironmentSchema);
-const deps: ReleaseRollbackDeps = {
-  targets: env[OPERATIONS_ENV.releaseTargets],
-  ledger: new DynamoReleaseLedger(DynamoDBDocumentClient.from(new DynamoDBClient({})), env[ENV.controlTable]),
-  aliases: new LambdaAliasControl(new LambdaClient({})),
-};
+// Read on the first invocation, not at import: a bundle must load (and say what is missing) like every other function.
+let composed:
+  | { env: ReturnType<typeof readOperationsEnvironment<typeof rollbackEnvironmentSchema>>; deps: ReleaseRollbackDeps }
+  | undefined;
+function compose() {
+  if (composed) return composed;
+  const env = readOperationsEnvironment(rollbackEnvironmentSchema);
+  const deps: ReleaseRollbackDeps = {
+    targets: env[OPERATIONS_ENV.releaseTargets],
+    ledger: new DynamoReleaseLedger(DynamoDBDocumentClient.from(new DynamoDBClient({})), env[ENV.controlTable]),
+    aliases: new LambdaAliasControl(new LambdaClient({})),
+  };
+  return (composed = { env, deps });
+}
 
 const alarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 const eventSchema = z.discriminatedUnion('detail-type', [
@@ -40,6 +48,7 @@ export const handler = middy<unknown, void>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (raw) => {
+    const { env, deps } = compose();
     const event = eventSchema.parse(raw);
     if (event['detail-type'] === 'CodeDeploy Deployment State-change Notification') {
       const outcome = await recordDeployment({ ...event.detail, at: new Date(event.time) }, deps);

@@ -2,7 +2,7 @@
 // function still running when API Gateway gives up only burns concurrency on an answer nobody receives.
 import type { Construct } from 'constructs';
 import type { Alias } from 'aws-cdk-lib/aws-lambda';
-import type { FunctionName } from '../../lambdas/routes.js';
+import { functionDefinition } from '../../lambdas/functions.js';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.js';
 import { SafeFunction, SafeReleases } from './safe-function.js';
 
@@ -10,8 +10,6 @@ import { SafeFunction, SafeReleases } from './safe-function.js';
 const API_GATEWAY_TIMEOUT_SECONDS = 29;
 
 export interface ApiFunctionProps extends HandlerFunctionProps {
-  /** The entry point `lambdas/handlers/<handler>.ts`: a route handler or the token authorizer. */
-  readonly handler: FunctionName | 'authorizer';
   /**
    * How new versions reach callers (CodeDeploy canary, the alarms that stop it); share one per stack.
    * @default - releases of its own: 10 % for 5 minutes, judged by the new version's own alarms
@@ -25,7 +23,7 @@ export class ApiFunction extends HandlerFunction {
   readonly alias: Alias;
 
   constructor(scope: Construct, id: string, props: ApiFunctionProps) {
-    const seconds = props.timeout.toSeconds();
+    const seconds = functionDefinition(props.handler).timeoutSeconds ?? props.runtime.timeoutSeconds;
     if (seconds > API_GATEWAY_TIMEOUT_SECONDS) {
       throw new Error(
         `an API function cannot outlive the ${API_GATEWAY_TIMEOUT_SECONDS} s API Gateway integration timeout, got ${seconds} s`,

@@ -5,7 +5,6 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { RELAY_FUNCTION } from '../../lambdas/queues.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.js';
 import type { ShardedTable } from './sharded-table.js';
@@ -15,7 +14,7 @@ const MAX_RECORD_AGE = Duration.hours(6);
 const RETRY_ATTEMPTS = 10;
 const BATCH_SIZE = 100;
 
-export interface ChangeRelayProps extends Omit<HandlerFunctionProps, 'handler' | 'reservedConcurrentExecutions'> {
+export interface ChangeRelayProps extends Omit<HandlerFunctionProps, 'handler'> {
   /** The shard tables whose streams feed the relay, one event source each. */
   readonly shards: ShardedTable;
 }
@@ -26,7 +25,7 @@ export class ChangeRelay extends HandlerFunction {
 
   constructor(scope: Construct, id: string, props: ChangeRelayProps) {
     const { shards, ...functionProps } = props;
-    super(scope, id, { ...functionProps, handler: RELAY_FUNCTION });
+    super(scope, id, { ...functionProps, handler: 'relay' });
 
     this.failedBatches = new DeadLetterQueue(this, 'FailedBatches', {
       alarmDescription:

@@ -3,6 +3,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { ComparisonOperator, TreatMissingData, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { acknowledgeControl, CONTROLS } from '../policy-validation.js';
 import { SecureQueue } from './secure-queue.js';
 
 export interface DeadLetterQueueProps {
@@ -28,6 +29,12 @@ export class DeadLetterQueue extends SecureQueue {
         'it is the end of the line, its messages are kept for the longest retention SQS offers, and an alarm fires ' +
         'as soon as one is visible.',
     });
+    acknowledgeControl(
+      this,
+      CONTROLS.sqsDeadLetterQueue,
+      'This queue is itself a dead-letter queue, the end of the line: a dead-letter queue of its own would only move ' +
+        'the problem. Its messages are kept 14 days (the SQS maximum) and an alarm fires as soon as one is visible.',
+    );
 
     // Visible messages, not NumberOfMessagesSent: SQS does not count a redrive from the source queue as a send.
     this.messagesVisibleAlarm = this.metricApproximateNumberOfMessagesVisible({

@@ -1,49 +1,57 @@
-// One Lambda entry point of lambdas/handlers with the defaults every Headroom function gets, so no stack has to
-// remember them: Node 22 on arm64, an ESM bundle built by the local esbuild (no Docker), active tracing, a log
-// group with bounded retention, and a role that holds nothing but what grants add (no managed policies).
+// One function of the manifest (lambdas/functions.ts) with the defaults every Headroom function gets, so no stack
+// has to remember them: Node 22 on arm64, an ESM bundle built by the local esbuild (no Docker) that carries every
+// module it imports, active tracing, a log group with bounded retention, a role that holds nothing but what grants
+// add (no managed policies), and the timeout, memory and reserved concurrency of its manifest row.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Validations, type Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal, type IGrantable, type IPrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { JobConsumerName, MOVE_REPLICATOR_FUNCTION, RELAY_FUNCTION } from '../../lambdas/queues.js';
-import type { OperationsFunctionName } from '../../lambdas/operations-contract.js';
-import type { FunctionName } from '../../lambdas/routes.js';
+import { functionDefinition, type FunctionDefinition, type FunctionName } from '../../lambdas/functions.js';
+import { acknowledgeFunction } from '../policy-validation.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Bundled dependencies written for CommonJS still call `require`; an ESM bundle has to provide it. */
 const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
-/** Every entry point in lambdas/handlers: route handlers, the authorizer, the change relay and the job consumers. */
-export type HandlerName =
-  | FunctionName
-  | 'authorizer'
-  | typeof RELAY_FUNCTION
-  | typeof MOVE_REPLICATOR_FUNCTION
-  | JobConsumerName
-  | OperationsFunctionName
-  | 'migration-step';
+/** CloudFormation metadata key naming a function's manifest row: the deploy rehearsal and the tests find functions by it. */
+export const FUNCTION_METADATA_KEY = 'headroom:function';
+
+/** What a manifest row leaves to configuration (lib/config.ts `runtime`). */
+export interface FunctionRuntimeDefaults {
+  /** Memory of functions whose row names none. */
+  readonly memoryMb: number;
+  /** Timeout of functions whose row names none (the API functions). */
+  readonly timeoutSeconds: number;
+  /** Apply the rows' reserved concurrency (needs an account limit of their sum plus 100). */
+  readonly reserveConcurrency: boolean;
+}
 
 export interface HandlerFunctionProps {
-  /** The entry point `lambdas/handlers/<handler>.ts`, which exports `handler`. */
-  readonly handler: HandlerName;
-  /** Runtime configuration, keyed by the names in lambdas/environment.ts. */
+  /** Its row in lambdas/functions.ts; the entry point is `lambdas/handlers/<handler>.ts`, which exports `handler`. */
+  readonly handler: FunctionName;
+  /** Built by lambdas/function-environment.ts from the row's needs. */
   readonly environment: Readonly<Record<string, string>>;
-  readonly memorySize: number;
-  readonly timeout: Duration;
+  readonly runtime: FunctionRuntimeDefaults;
+  /**
+   * A timeout set by the construct that owns the function, for a row that derives it from config (the canary).
+   * @default - the row's `timeoutSeconds`, else `runtime.timeoutSeconds`
+   */
+  readonly timeout?: Duration;
   readonly logRetention: RetentionDays;
   /**
-   * Concurrent executions set aside for this function alone (and the most it may ever run).
-   * @default - no reservation: the function shares the account's unreserved concurrency
+   * What happens to the log group when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
    */
-  readonly reservedConcurrentExecutions?: number;
+  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 export class HandlerFunction extends Construct implements IGrantable {
+  readonly definition: FunctionDefinition;
   readonly lambda: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
@@ -51,13 +59,18 @@ export class HandlerFunction extends Construct implements IGrantable {
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
+    const definition = functionDefinition(props.handler);
+    this.definition = definition;
 
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Headroom ${props.handler} function`,
     });
     this.grantPrincipal = this.role;
-    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
     this.logGroup.grantWrite(this.role);
 
     this.lambda = new NodejsFunction(this, 'Function', {
@@ -67,18 +80,13 @@ export class HandlerFunction extends Construct implements IGrantable {
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      memorySize: definition.memoryMb ?? props.runtime.memoryMb,
+      timeout: props.timeout ?? Duration.seconds(definition.timeoutSeconds ?? props.runtime.timeoutSeconds),
+      reservedConcurrentExecutions: props.runtime.reserveConcurrency ? definition.reservedConcurrency : undefined,
       tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'headroom',
-        POWERTOOLS_METRICS_NAMESPACE: 'Headroom',
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
+      environment: { ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
         banner: REQUIRE_SHIM,
@@ -86,11 +94,14 @@ export class HandlerFunction extends Construct implements IGrantable {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        // Ship the SDK version the tests ran against instead of whichever one the Lambda runtime carries. The one
-        // exception is the embedded platform's native SQLite module, which no Lambda function ever loads.
-        externalModules: ['better-sqlite3'],
+        // Nothing external: the bundle carries the SDK version the tests ran against instead of whichever one the
+        // Lambda runtime has; the deploy rehearsal proves each bundle loads bare (npm run rehearse).
+        externalModules: [],
       },
     });
+    (this.lambda.node.defaultChild as CfnFunction).addMetadata(FUNCTION_METADATA_KEY, definition.name);
+    // Control Tower findings these defaults accept (no VPC, the log group's settings); see lib/policy-validation.ts.
+    acknowledgeFunction(this, `The ${definition.name} function`);
 
     Validations.of(this.lambda).acknowledge({
       id: 'AwsSolutions-L1',

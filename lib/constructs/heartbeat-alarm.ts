@@ -2,7 +2,9 @@
 // below the anomaly-detection band CloudWatch learned for this hour and weekday, or below a static floor that
 // holds whatever the band says (a band learned on a quiet night reaches zero, and zero is an outage). The count is
 // FILLed with 0 so a minute with no successes is a low value rather than a gap, and missing data is breaching so a
-// metric that stops being published at all pages too.
+// metric that stops being published at all pages too. Releases are gated by a separate alarm on the same floor
+// whose missing data does not breach: a new stack has published nothing yet, and a gate that starts in ALARM would
+// stop and roll back every deployment until the first heartbeat arrives.
 import { Duration } from 'aws-cdk-lib';
 import {
   Alarm,
@@ -16,6 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../lambdas/operations-contract.js';
+import { acknowledgeControl, CONTROLS } from '../policy-validation.js';
 
 export interface HeartbeatAlarmProps {
   /** The count in namespace `Headroom` (dimension `service=headroom`), e.g. `ConversationCreated`. */
@@ -52,6 +55,11 @@ export class HeartbeatAlarm extends Construct {
   readonly floor: number;
   readonly belowFloor: Alarm;
   readonly belowBand?: Alarm;
+  /**
+   * The floor again, for CodeDeploy deployment groups (which take metric alarms): in ALARM only once the heartbeat
+   * has published and then drops below the floor. It pages nobody; the alarms above do.
+   */
+  readonly releaseGate: Alarm;
   /** Fires when any of this heartbeat's alarms fires: combine it into a composite alarm. */
   readonly rule: IAlarmRule;
 
@@ -100,6 +108,25 @@ export class HeartbeatAlarm extends Construct {
         alarmDescription: `${props.description} ${props.metricName} is below its expected band (${props.bandWidth} standard deviations).`,
       });
     }
+    // FILL has nothing to fill while the metric has no datapoint at all in the evaluated range, so the gate sees
+    // missing data (OK) on a new stack and zeros (ALARM) once the heartbeat has started and then stops.
+    this.releaseGate = new Alarm(this, 'ReleaseGate', {
+      ...common,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      metric: this.filled,
+      threshold: props.floor,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      alarmDescription:
+        `Release gate (no notifications): fewer than ${props.floor} ${props.metricName} per ${period.toMinutes()} min ` +
+        'while the heartbeat is publishing. CodeDeploy stops and rolls back API releases while it is in ALARM.',
+    });
     this.rule = this.belowBand ? AlarmRule.anyOf(this.belowFloor, this.belowBand) : this.belowFloor;
+    acknowledgeControl(
+      this,
+      CONTROLS.alarmAction,
+      'By design these alarms carry no actions: the floor and band alarms page through the customers-cannot-write ' +
+        'composite (which notifies the alarm topic and the rollback action), so on-call gets one page per outage; the ' +
+        'release gate is read by CodeDeploy deployment groups, which stop and roll back a release while it is in ALARM.',
+    );
   }
 }

@@ -2,7 +2,7 @@
 // invocation advances one migration through bounded, checkpointed steps and says whether to wait; a failed
 // invocation is retried, then the loop pauses and tries again, so a crash at any step only delays the migration.
 // Long migrations restart the loop as a fresh execution before the execution history limit is reached.
-import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -21,21 +21,23 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { HandlerFunction } from './handler-function.js';
+import { acknowledgeLogGroup } from '../policy-validation.js';
+import { HandlerFunction, type HandlerFunctionProps } from './handler-function.js';
 
 /** Loop iterations per execution: each costs about 6 history events, and an execution holds at most 25,000. */
 export const STEPS_PER_EXECUTION = 1000;
-/** Lambda's own ceiling, so one step can backfill a long page or run a cutover without being cut short. */
-const STEP_TIMEOUT = Duration.minutes(5);
 
-export interface MigrationRunnerProps {
-  readonly environment: Readonly<Record<string, string>>;
-  readonly memorySize: number;
+export interface MigrationRunnerProps extends Omit<HandlerFunctionProps, 'handler' | 'logRetention'> {
   /**
    * Retention of the step function's and the state machine's logs.
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the state machine's log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 export class MigrationRunner extends Construct {
@@ -46,14 +48,13 @@ export class MigrationRunner extends Construct {
   constructor(scope: Construct, id: string, props: MigrationRunnerProps) {
     super(scope, id);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    // Its timeout and reserved concurrency are its manifest row's (lambdas/functions.ts `migration-step`).
     this.step = new HandlerFunction(this, 'Step', {
       handler: 'migration-step',
       environment: props.environment,
-      memorySize: props.memorySize,
-      timeout: STEP_TIMEOUT,
+      runtime: props.runtime,
       logRetention,
-      // One migration step at a time per execution; a few executions (a search migration and moves) side by side.
-      reservedConcurrentExecutions: 10,
+      ...(props.logRemovalPolicy ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
     });
 
     const stateMachineName = `${Stack.of(this).stackName}-migration-runner`;
@@ -73,10 +74,12 @@ export class MigrationRunner extends Construct {
       parameters: { 'migrationId.$': '$.migrationId', 'iterations.$': 'States.MathAdd($.iterations, 1)', 'step.$': '$.step' },
     });
     const wait = new Wait(this, 'WaitForNextStep', { time: WaitTime.secondsPath('$.step.waitSeconds') });
+    // The service integration's ARN carries the partition (aws, aws-cn, aws-us-gov): a literal `arn:aws:` fails
+    // to start the execution in China regions.
     const continueAsNew = new CustomState(this, 'ContinueAsNewExecution', {
       stateJson: {
         Type: 'Task',
-        Resource: 'arn:aws:states:::states:startExecution',
+        Resource: `arn:${Stack.of(this).partition}:states:::states:startExecution`,
         Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', Input: { 'migrationId.$': '$.migrationId' } },
       },
     });
@@ -96,7 +99,11 @@ export class MigrationRunner extends Construct {
     );
     pauseAfterError.next(invoke);
 
-    const logs = new LogGroup(this, 'StateMachineLogs', { retention: logRetention });
+    const logs = new LogGroup(this, 'StateMachineLogs', {
+      retention: logRetention,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    acknowledgeLogGroup(logs, 'Migration runner execution history');
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName,
       definitionBody: DefinitionBody.fromChainable(definition),

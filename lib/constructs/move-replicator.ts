@@ -9,14 +9,13 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { MOVE_REPLICATOR_FUNCTION } from '../../lambdas/queues.js';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.js';
 import type { ShardedTable } from './sharded-table.js';
 
 /** A full GetRecords page: catching up after a pause takes few invocations. */
 const BATCH_SIZE = 1000;
 
-export interface MoveReplicatorProps extends Omit<HandlerFunctionProps, 'handler' | 'reservedConcurrentExecutions'> {
+export interface MoveReplicatorProps extends Omit<HandlerFunctionProps, 'handler'> {
   /** The shard tables whose streams feed the replicator, one event source each. */
   readonly shards: ShardedTable;
   /**
@@ -32,7 +31,7 @@ export class MoveReplicator extends HandlerFunction {
 
   constructor(scope: Construct, id: string, props: MoveReplicatorProps) {
     const { shards, iteratorAgeAlarm = Duration.minutes(5), ...functionProps } = props;
-    super(scope, id, { ...functionProps, handler: MOVE_REPLICATOR_FUNCTION });
+    super(scope, id, { ...functionProps, handler: 'move-replicator' });
 
     for (const { table } of shards.shards) {
       this.lambda.addEventSource(

@@ -2,7 +2,7 @@
 // deployment state changes and, when customers-cannot-write fires, moves back aliases a release changed less
 // than the window earlier. It may read and move exactly the aliases it manages, and touch only the ledger's
 // keys (`RELEASE`, `ROLLBACK#…`) in the control table.
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ILambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -12,9 +12,10 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/environment.js';
-import { OPERATIONS_ENV } from '../../lambdas/operations-contract.js';
-import { HandlerFunction } from './handler-function.js';
+import { functionEnvironment } from '../../lambdas/function-environment.js';
+import { functionDefinition } from '../../lambdas/functions.js';
+import { grantNeeds } from '../function-grants.js';
+import { HandlerFunction, type FunctionRuntimeDefaults } from './handler-function.js';
 
 export interface ReleasedAlias {
   readonly alias: Alias;
@@ -30,6 +31,13 @@ export interface RollbackActionProps {
   /** Only a release that finished less than this many minutes before the alarm is rolled back. */
   readonly windowMinutes: number;
   readonly logRetention: RetentionDays;
+  /** Sizes the manifest row leaves to configuration. */
+  readonly runtime: FunctionRuntimeDefaults;
+  /**
+   * What happens to the function's log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 export class RollbackAction extends Construct {
@@ -50,25 +58,18 @@ export class RollbackAction extends Construct {
 
     this.function = new HandlerFunction(this, 'Function', {
       handler: 'rollback-action',
-      environment: {
-        [ENV.controlTable]: props.controlTable.tableName,
-        [OPERATIONS_ENV.releaseTargets]: stack.toJsonString(targets),
-        [OPERATIONS_ENV.rollbackWindowMinutes]: String(props.windowMinutes),
-        [OPERATIONS_ENV.heartbeatAlarmName]: props.trigger.alarmName,
-      },
-      memorySize: 256,
-      // A few Lambda and DynamoDB calls per released function.
-      timeout: Duration.seconds(60),
+      environment: functionEnvironment(functionDefinition('rollback-action'), {
+        target: 'aws',
+        json: (value) => stack.toJsonString(value),
+        controlTable: props.controlTable.tableName,
+        releases: { targets, windowMinutes: props.windowMinutes, heartbeatAlarmName: props.trigger.alarmName },
+      }),
+      runtime: props.runtime,
       logRetention: props.logRetention,
+      ...(props.logRemovalPolicy ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
     });
-
-    // The release ledger's keys only: this function never reads tenants, tokens or flags.
-    Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-      resourceArns: [props.controlTable.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RELEASE', 'ROLLBACK#*'] } },
-    });
+    // The release ledger's keys only (its manifest row): this function never reads tenants, tokens or flags.
+    grantNeeds(this.function, { controlTable: props.controlTable });
     // Lambda has no grant method for alias management. IAM evaluates alias actions against the unqualified function
     // ARN (as CodeDeploy's own policy does) or the alias ARN, so both are named: these functions, nothing else.
     Grant.addToPrincipal({

@@ -1,10 +1,21 @@
 // Safe releases for a Lambda function: callers invoke an alias (`live`) on the function's current version, and a
 // new version reaches them through a CodeDeploy canary (a share of traffic first, then all of it). The release
 // stops and rolls back by itself when the new version errors, when its success ratio drops, or when a gating
-// alarm (customers cannot write) fires. The version alarms filter on the `ExecutedVersion` dimension, so they
+// alarm (a heartbeat's release gate) fires. The version alarms filter on the `ExecutedVersion` dimension, so they
 // judge only the version being released: an alarm still raised by the old version cannot block deploying its fix.
+// Gating alarms are metric alarms only: CodeDeploy documents CloudWatch metric alarms for deployment groups
+// (https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html), not composites.
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  CfnCompositeAlarm,
+  ComparisonOperator,
+  CompositeAlarm,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+  type IAlarm,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import {
   LambdaApplication,
   LambdaDeploymentConfig,
@@ -15,6 +26,7 @@ import {
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, type Function as LambdaFunction, type Version } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { acknowledgeControl, CONTROLS } from '../policy-validation.js';
 
 /** The alias every caller (API Gateway, the authorizer) invokes. */
 export const LIVE_ALIAS = 'live';
@@ -31,7 +43,8 @@ export interface SafeReleasesProps {
    */
   readonly canaryInterval?: Duration;
   /**
-   * Alarms that stop and roll back any release in progress, e.g. customers-cannot-write.
+   * Metric alarms that stop and roll back any release in progress, e.g. the heartbeats' release gates. Composite
+   * alarms are refused. With the version alarms, at most 10 (CodeDeploy's limit per deployment group).
    * @default - none: each release is judged by its own version's alarms only
    */
   readonly gatingAlarms?: readonly IAlarm[];
@@ -71,6 +84,15 @@ export class SafeReleases extends Construct {
       throw new Error(`minimum success percent must be in 0-100, got ${this.minVersionSuccessPercent}`);
     }
     this.gatingAlarms = props.gatingAlarms ?? [];
+    for (const alarm of this.gatingAlarms) {
+      if (alarm instanceof CompositeAlarm || alarm.node.defaultChild instanceof CfnCompositeAlarm)
+        throw new Error(`a release can only be gated on metric alarms (CodeDeploy takes no composites), got composite ${alarm.node.path}`);
+    }
+    // Two version alarms per function join the gates in each deployment group.
+    if (this.gatingAlarms.length > 8)
+      throw new Error(
+        `a deployment group takes at most 10 alarms, 2 of them the version alarms: got ${this.gatingAlarms.length} gating alarms`,
+      );
 
     this.application = new LambdaApplication(this, 'Application');
     // The predefined configuration needs no resource; anything else is a custom one.
@@ -151,6 +173,14 @@ export class SafeFunction extends Construct {
       alarmDescription: 'Too few invocations of the version being released succeed; CodeDeploy stops the release and rolls it back.',
     });
 
+    for (const alarm of [this.versionErrors, this.versionSuccessRatio]) {
+      acknowledgeControl(
+        alarm,
+        CONTROLS.alarmAction,
+        'A release alarm: its consumer is the CodeDeploy deployment group below, which stops and rolls back the ' +
+          'release while it is in ALARM. Paging belongs to customers-cannot-write; a page per function version would not help.',
+      );
+    }
     this.deploymentGroup = new LambdaDeploymentGroup(this, 'Deployment', {
       alias: this.alias,
       application: releases.application,

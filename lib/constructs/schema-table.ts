@@ -1,6 +1,7 @@
 // A DynamoDB table built from one definition in lambdas/schema.ts, so the cloud table and the DynamoDB Local
 // table can never disagree on keys or indexes. Every Headroom table holds customer data that cannot be
-// recreated, so durability (PITR, deletion protection, retain on stack delete) is not optional here.
+// recreated, so durability (PITR, deletion protection, retain on stack delete) is the default; only a throwaway
+// deployment (the trial profile) asks for DESTROY, which also lifts deletion protection so the delete can succeed.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import {
   AttributeType,
@@ -8,6 +9,7 @@ import {
   ProjectionType,
   StreamViewType,
   Table,
+  TableEncryption,
   type Attribute,
   type WarmThroughput,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -32,11 +34,17 @@ export interface SchemaTableProps {
    * @default - the on-demand starting point
    */
   readonly warmThroughput?: WarmThroughput;
+  /**
+   * What happens to the table when it leaves the stack. DESTROY also turns deletion protection off.
+   * @default RemovalPolicy.RETAIN, with deletion protection
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 export class SchemaTable extends Table {
   constructor(scope: Construct, id: string, props: SchemaTableProps) {
     const { definition } = props;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     super(scope, id, {
       partitionKey: keyAttribute(definition, definition.partitionKey),
       sortKey: keyAttribute(definition, definition.sortKey),
@@ -45,8 +53,11 @@ export class SchemaTable extends Table {
       maxWriteRequestUnits: props.maxWriteRequestUnits,
       warmThroughput: props.warmThroughput,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // KMS with the AWS managed key (aws/dynamodb) rather than the default owned key: every use of the key shows in
+      // the account's CloudTrail, at no key fee and with no key policy to keep (Control Tower CT.DYNAMODB.PR.2).
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+      removalPolicy,
       timeToLiveAttribute: definition.timeToLiveAttribute,
       // Consumers need the old image to tell a move or a tombstone from a fresh write.
       stream: definition.stream ? StreamViewType.NEW_AND_OLD_IMAGES : undefined,

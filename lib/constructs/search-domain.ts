@@ -1,7 +1,8 @@
 // The OpenSearch domain behind search, with secure defaults in one place: encryption at rest and node to node,
 // HTTPS only (TLS 1.2+), zone awareness, slow and error logs, and IAM identity policies as the only way in (no
-// open access policy): each function is granted exactly the index pattern it uses. Alarms cover what breaks
-// search for customers: a red or yellow cluster, storage running out, JVM pressure and 5xx answers.
+// open access policy): each function is granted exactly the index pattern it uses, and request bodies may not name
+// another index (`rest.action.multi.allow_explicit_index: false`), so a grant on a pattern is the whole truth. Alarms
+// cover what breaks search for customers: a red or yellow cluster, storage running out, JVM pressure and 5xx answers.
 import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EbsDeviceVolumeType } from 'aws-cdk-lib/aws-ec2';
@@ -9,6 +10,7 @@ import { ManagedPolicy, PolicyStatement, ServicePrincipal, type IRole } from 'aw
 import { LogGroup, ResourcePolicy, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Domain, EngineVersion, TLSSecurityPolicy } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
+import { acknowledgeControl, acknowledgeLogGroup, CONTROLS } from '../policy-validation.js';
 
 /** Every search generation is an index `<prefix>-<generation>`; grants cover this pattern only. */
 export const SEARCH_INDEX_PREFIX = 'headroom-conversations';
@@ -20,7 +22,13 @@ export interface SearchDomainProps {
   readonly masterNodes: number;
   readonly masterNodeInstanceType: string;
   readonly volumeSizeGb: number;
-  readonly availabilityZones: 2 | 3;
+  /** 1 turns zone awareness off; 2 or 3 spread nodes and shard copies over that many zones. */
+  readonly availabilityZones: 1 | 2 | 3;
+  /**
+   * Multi-AZ with standby (3 zones, 3n data nodes, 3 cluster-manager nodes).
+   * @default false
+   */
+  readonly multiAzWithStandby?: boolean;
   readonly freeStorageAlarmMb: number;
   readonly jvmPressureAlarmPercent: number;
   /**
@@ -28,7 +36,24 @@ export interface SearchDomainProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the domain and its log groups when they leave the stack (or the stack is deleted).
+   * @default RemovalPolicy.RETAIN: the indexes can be rebuilt from DynamoDB, but not in minutes
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
+
+/**
+ * The only keys CreateDomain accepts in AdvancedOptions
+ * (https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_AdvancedOptionsStatus.html); anything
+ * else, such as `action.auto_create_index`, fails the deploy.
+ */
+export const DOCUMENTED_ADVANCED_OPTIONS = [
+  'rest.action.multi.allow_explicit_index',
+  'indices.fielddata.cache.size',
+  'indices.query.bool.max_clause_count',
+  'override_main_response_version',
+] as const;
 
 export interface SearchDomainAlarms {
   readonly clusterRed: IAlarm;
@@ -52,12 +77,20 @@ export class SearchDomain extends Construct {
     super(scope, id);
     if (props.dataNodes % props.availabilityZones !== 0)
       throw new Error(`search domain: ${props.dataNodes} data nodes cannot spread evenly over ${props.availabilityZones} zones`);
+    const standby = props.multiAzWithStandby ?? false;
+    if (standby && (props.availabilityZones !== 3 || props.dataNodes % 3 !== 0 || props.masterNodes !== 3))
+      throw new Error(
+        `search domain: multi-AZ with standby needs 3 zones, a multiple of 3 data nodes and 3 cluster-manager nodes, got ` +
+          `${props.availabilityZones} zones, ${props.dataNodes} data nodes, ${props.masterNodes} cluster-manager nodes`,
+      );
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
-    const log = (name: string) => new LogGroup(this, name, { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const log = (name: string) => new LogGroup(this, name, { retention, removalPolicy });
     const logGroups = { slowSearch: log('SlowSearchLogs'), slowIndex: log('SlowIndexLogs'), errors: log('ErrorLogs') };
+    for (const group of Object.values(logGroups)) acknowledgeLogGroup(group, 'Search slow and error logs');
     // The service writes the logs under this resource policy; written here rather than by CDK's custom resource,
     // which would add a Lambda function with a managed policy and wildcard permissions to the stack.
-    new ResourcePolicy(this, 'LogDelivery', {
+    const logPolicy = new ResourcePolicy(this, 'LogDelivery', {
       policyStatements: [
         new PolicyStatement({
           principals: [new ServicePrincipal('es.amazonaws.com')],
@@ -73,9 +106,12 @@ export class SearchDomain extends Construct {
         dataNodes: props.dataNodes,
         dataNodeInstanceType: props.dataNodeInstanceType,
         ...(props.masterNodes > 0 ? { masterNodes: props.masterNodes, masterNodeInstanceType: props.masterNodeInstanceType } : {}),
+        // Explicit, so cdk.json's `enableOpensearchMultiAzWithStandby` flag can never turn standby on for a layout
+        // CreateDomain refuses (it did: 2 zones, 2 data nodes).
+        multiAzWithStandbyEnabled: standby,
       },
       ebs: { volumeSize: props.volumeSizeGb, volumeType: EbsDeviceVolumeType.GP3 },
-      zoneAwareness: { enabled: true, availabilityZoneCount: props.availabilityZones },
+      zoneAwareness: props.availabilityZones === 1 ? { enabled: false } : { enabled: true, availabilityZoneCount: props.availabilityZones },
       encryptionAtRest: { enabled: true },
       nodeToNodeEncryption: true,
       enforceHttps: true,
@@ -89,10 +125,15 @@ export class SearchDomain extends Construct {
         appLogGroup: logGroups.errors,
       },
       suppressLogsResourcePolicy: true,
-      // Writes to a dropped generation must fail (and be retried against the current registry), not re-create it.
-      advancedOptions: { 'rest.action.multi.allow_explicit_index': 'true', 'action.auto_create_index': 'false' },
-      removalPolicy: RemovalPolicy.RETAIN,
+      // With explicit indexes allowed, a `_bulk` or `_mget` body could name any index and the index-scoped grants
+      // below would mean nothing. (A dropped generation is kept from being re-created by the indexer's writes with
+      // the cluster setting `action.auto_create_index`, which the adapter applies; see opensearch-search-index.ts.)
+      advancedOptions: { 'rest.action.multi.allow_explicit_index': 'false' },
+      removalPolicy,
     });
+    // CreateDomain checks that the log groups' resource policy lets the service write, so the policy must exist
+    // first; CDK orders that only for the policy it writes itself, which suppressLogsResourcePolicy turns off.
+    this.domain.node.addDependency(logPolicy);
 
     Validations.of(this.domain).acknowledge(
       {
@@ -113,9 +154,21 @@ export class SearchDomain extends Construct {
       },
       {
         id: 'AwsSolutions-OS4',
-        reason: 'Dedicated cluster-manager nodes are configured through `search.masterNodes` (3 by default); a test stack may set 0.',
+        reason:
+          'Dedicated cluster-manager nodes are configured through `search.masterNodes` (3 by default); the one-node ' +
+          'trial profile sets 0, where a node that is its own cluster manager is the whole cluster anyway.',
       },
     );
+    if (props.availabilityZones === 1) {
+      Validations.of(this.domain).acknowledge({
+        id: 'AwsSolutions-OS7',
+        reason:
+          'One zone only where `search.availabilityZones` is 1: the throwaway trial profile, one node with no replicas, ' +
+          'where zone awareness has nothing to spread. Production uses 2 zones (3 with standby).',
+      });
+    }
+
+    this.acknowledgeControls(props);
 
     ({ search: this.searchPolicy, indexing: this.indexingPolicy, healthCheck: this.healthCheckPolicy } = this.accessPolicies());
 
@@ -166,6 +219,38 @@ export class SearchDomain extends Construct {
     };
   }
 
+  /** Control Tower findings this domain's design accepts: the same decisions as the AwsSolutions-OS acknowledgements. */
+  private acknowledgeControls(props: SearchDomainProps): void {
+    acknowledgeControl(
+      this.domain,
+      CONTROLS.openSearchInVpc,
+      'Access is IAM-only: there is no access policy, every request must be SigV4-signed by a role whose identity ' +
+        'policy names the headroom-conversations-* indexes, and TLS 1.2 is enforced. A VPC would add no control over ' +
+        'who may call, and would put every search and indexing function in the VPC (NAT or endpoints per zone).',
+    );
+    const fineGrained =
+      'Fine-grained access control would move authorisation into the cluster: every function role mapped to an ' +
+      'OpenSearch role in its security index at run time, a second permission system beside the IAM policies that ' +
+      'are reviewed here in code. Authorisation stays IAM-only (per-role index patterns and endpoints).';
+    acknowledgeControl(this.domain, CONTROLS.openSearchFineGrainedAccess, fineGrained);
+    acknowledgeControl(
+      this.domain,
+      CONTROLS.openSearchAuditLogs,
+      `Audit logs exist only with fine-grained access control, which is off (see CT.OPENSEARCH.PR.15): ${fineGrained} ` +
+        'Who may call what is fixed by IAM policies in this repository; slow and error logs are published.',
+    );
+    if (props.dataNodes < 3 || props.availabilityZones === 1) {
+      acknowledgeControl(
+        this.domain,
+        CONTROLS.openSearchDataNodeFaultTolerance,
+        `${props.dataNodes} data node(s) in ${props.availabilityZones} zone(s), from search.dataNodes and ` +
+          'search.availabilityZones: production runs 2 nodes in 2 zones with a replica of every shard (a node or a ' +
+          'zone can go; search is derived data, rebuilt from DynamoDB by a migration), the trial profile 1 node in ' +
+          '1 zone. Set 3 nodes in 3 zones (or multi-AZ with standby) where search must survive more.',
+      );
+    }
+  }
+
   /** The public search function: read endpoints only. */
   grantSearch(role: IRole): void {
     role.addManagedPolicy(this.searchPolicy);
@@ -198,12 +283,17 @@ export class SearchDomain extends Construct {
       }),
     ]);
     const indexing = managed('IndexingAccess', 'Headroom: write, read and drop conversation index generations', [
+      // Bulk writes go to `<index>/_bulk` (no index inside the body: the domain refuses one), covered here.
       new PolicyStatement({
         actions: ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost', 'es:ESHttpPut', 'es:ESHttpDelete'],
         resources: [pattern, `${pattern}/*`],
       }),
-      // Bulk requests go to the domain's `_bulk` endpoint, naming each document's index inside the body.
-      new PolicyStatement({ actions: ['es:ESHttpPost'], resources: [`${arn}/_bulk`] }),
+      // Writes to a dropped generation must fail, not re-create it: the adapter turns `action.auto_create_index`
+      // off for the generation indexes before it creates one. The service accepts only a short list of cluster
+      // settings here (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/supported-operations.html):
+      // limits, slow-log levels and auto-creation, none of which reads documents; a role that may drop every generation could
+      // already do worse.
+      new PolicyStatement({ actions: ['es:ESHttpPut'], resources: [`${arn}/_cluster/settings`] }),
     ]);
     const healthCheck = managed('HealthCheckAccess', 'Headroom: search domain status and cluster health', [
       new PolicyStatement({ actions: ['es:DescribeDomain'], resources: [arn] }),

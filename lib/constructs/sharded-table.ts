@@ -1,6 +1,7 @@
 // The N identically shaped shard tables that hold every tenant's conversations. A shard's construct id is its
 // name (`shard-0`), never its position, so adding or retiring a shard can never rename (and so replace)
 // another shard's table.
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import { TableGrants, type CfnTable, type Table, type WarmThroughput } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -41,6 +42,11 @@ export interface ShardedTableProps {
    * @default true
    */
   readonly contributorInsights?: boolean;
+  /**
+   * What happens to the shard tables when they leave the stack (see SchemaTable).
+   * @default RemovalPolicy.RETAIN, with deletion protection
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 export interface Shard {
@@ -58,7 +64,13 @@ export class ShardedTable extends Construct {
     this.shards = props.shards.map(({ name, dedicatedTo, maxReadRequestUnits, maxWriteRequestUnits, warmThroughput }) => ({
       name,
       dedicatedTo,
-      table: new SchemaTable(this, name, { definition: SHARD_TABLE, maxReadRequestUnits, maxWriteRequestUnits, warmThroughput }),
+      table: new SchemaTable(this, name, {
+        definition: SHARD_TABLE,
+        maxReadRequestUnits,
+        maxWriteRequestUnits,
+        warmThroughput,
+        removalPolicy: props.removalPolicy,
+      }),
     }));
     if (props.contributorInsights ?? true) {
       for (const { table } of this.shards) {

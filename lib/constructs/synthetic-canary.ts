@@ -2,14 +2,15 @@
 // (lambdas/handlers/heartbeat-canary.ts). Its successes keep the heartbeat alive when customers are quiet, and
 // its failures are a customer outcome on-call is paged for. It reads its bearer token from a secret it alone
 // may read; a missed or failed run is never retried, because a stale heartbeat is worth nothing.
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { OPERATIONS_ENV } from '../../lambdas/operations-contract.js';
-import { HandlerFunction } from './handler-function.js';
+import { functionEnvironment } from '../../lambdas/function-environment.js';
+import { functionDefinition } from '../../lambdas/functions.js';
+import { HandlerFunction, type FunctionRuntimeDefaults } from './handler-function.js';
 
 export interface SyntheticCanaryProps {
   /** Base URL of the API stage the canary calls. */
@@ -21,11 +22,13 @@ export interface SyntheticCanaryProps {
   /** Wait until the comment is searchable, not just accepted. */
   readonly awaitSearch: boolean;
   readonly logRetention: RetentionDays;
+  /** Sizes the manifest row leaves to configuration. */
+  readonly runtime: FunctionRuntimeDefaults;
   /**
-   * Function memory; the canary only waits on HTTP.
-   * @default 256
+   * What happens to the function's log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
    */
-  readonly memorySize?: number;
+  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 export class SyntheticCanary extends Construct {
@@ -55,16 +58,21 @@ export class SyntheticCanary extends Construct {
 
     this.function = new HandlerFunction(this, 'Function', {
       handler: 'heartbeat-canary',
-      environment: {
-        [OPERATIONS_ENV.canaryApiUrl]: props.apiUrl,
-        [OPERATIONS_ENV.canaryTokenSecretArn]: this.tokenSecret.secretArn,
-        [OPERATIONS_ENV.canaryDeadlineSeconds]: String(props.deadline.toSeconds()),
-        [OPERATIONS_ENV.canaryAwaitSearch]: String(props.awaitSearch),
-      },
-      memorySize: props.memorySize ?? 256,
+      environment: functionEnvironment(functionDefinition('heartbeat-canary'), {
+        target: 'aws',
+        json: (value) => Stack.of(this).toJsonString(value),
+        canary: {
+          apiUrl: props.apiUrl,
+          tokenSecretArn: this.tokenSecret.secretArn,
+          deadlineSeconds: props.deadline.toSeconds(),
+          awaitSearch: props.awaitSearch,
+        },
+      }),
+      runtime: props.runtime,
       // Room to publish the outcome after a run that used its whole deadline.
       timeout: props.deadline.plus(Duration.seconds(10)),
       logRetention: props.logRetention,
+      ...(props.logRemovalPolicy ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
     });
     this.tokenSecret.grantRead(this.function);
 

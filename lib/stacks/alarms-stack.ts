@@ -1,15 +1,17 @@
 // What pages on-call: the alarm topic, the heartbeat alarms, and "customers cannot write", the composite that pages
-// and that stops releases. It sits below the API stack (it alarms on metric names, not on API resources), so the
-// API's CodeDeploy deployment groups can depend on the composite without a cycle; the dashboard, the canary and
-// the rollback action, which need the API, live in the operations stack above it.
+// (and drives the rollback action). Releases are gated on the heartbeats' release-gate metric alarms instead:
+// CodeDeploy deployment groups take metric alarms, not composites. It sits below the API stack (it alarms on metric
+// names, not on API resources), so the API's deployment groups can depend on the gates without a cycle; the
+// dashboard, the canary and the rollback action, which need the API, live in the operations stack above it.
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type { AlarmBase } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, AlarmBase } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { HEARTBEAT_METRICS } from '../../lambdas/operations-contract.js';
 import type { HeadroomConfig } from '../config.js';
 import { AlarmTopic } from '../constructs/alarm-topic.js';
 import { CustomersCannotWriteAlarm } from '../constructs/customers-cannot-write-alarm.js';
 import { HeartbeatAlarm } from '../constructs/heartbeat-alarm.js';
+import { removalPolicyOf } from '../removal-policy.js';
 
 export interface AlarmsStackProps extends StackProps {
   readonly config: HeadroomConfig;
@@ -31,12 +33,18 @@ export class AlarmsStack extends Stack {
   readonly topic: AlarmTopic;
   readonly heartbeats: Heartbeats;
   readonly customersCannotWrite: CustomersCannotWriteAlarm;
+  /** One metric alarm per heartbeat that stops and rolls back API releases (see HeartbeatAlarm.releaseGate). */
+  readonly releaseGates: readonly Alarm[];
 
   constructor(scope: Construct, id: string, props: AlarmsStackProps) {
     super(scope, id, props);
     const { heartbeat, canary, alarmSubscriptions } = props.config.operations;
 
-    this.topic = new AlarmTopic(this, 'Topic', { emails: alarmSubscriptions.emails, httpsUrls: alarmSubscriptions.httpsUrls });
+    this.topic = new AlarmTopic(this, 'Topic', {
+      emails: alarmSubscriptions.emails,
+      httpsUrls: alarmSubscriptions.httpsUrls,
+      removalPolicy: removalPolicyOf(props.config),
+    });
 
     const customerHeartbeat = (id: string, metricName: string, floor: number, what: string) =>
       new HeartbeatAlarm(this, id, {
@@ -73,6 +81,7 @@ export class AlarmsStack extends Stack {
       heartbeats: Object.values(this.heartbeats),
       action: this.topic.action,
     });
+    this.releaseGates = Object.values(this.heartbeats).map((heartbeat) => heartbeat.releaseGate);
     this.topic.notifyOn(...(props.notify ?? []));
   }
 }

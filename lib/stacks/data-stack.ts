@@ -1,6 +1,7 @@
 // The source of truth: the shard tables every tenant's conversations live in, and the control table (tenant
-// directory, API tokens, flags, migrations). Nothing here is ever replaced or deleted by a deploy.
-import { Stack, type StackProps } from 'aws-cdk-lib';
+// directory, API tokens, flags, migrations). Nothing here is ever replaced or deleted by a deploy, and nothing is
+// deleted with the stack unless the config says so (`removalPolicy: destroy`, the trial profile).
+import { Stack, type RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { CONTROL_TABLE } from '../../lambdas/schema.js';
 import type { ShardConfig } from '../config.js';
@@ -9,6 +10,11 @@ import { ShardedTable } from '../constructs/sharded-table.js';
 
 export interface DataStackProps extends StackProps {
   readonly shards: readonly ShardConfig[];
+  /**
+   * What happens to every table when the stack is deleted.
+   * @default RemovalPolicy.RETAIN, with deletion protection
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 export class DataStack extends Stack {
@@ -17,7 +23,8 @@ export class DataStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
-    this.shards = new ShardedTable(this, 'Shards', { shards: props.shards });
-    this.controlTable = new SchemaTable(this, 'Control', { definition: CONTROL_TABLE });
+    const { removalPolicy } = props;
+    this.shards = new ShardedTable(this, 'Shards', { shards: props.shards, removalPolicy });
+    this.controlTable = new SchemaTable(this, 'Control', { definition: CONTROL_TABLE, removalPolicy });
   }
 }

@@ -6,6 +6,8 @@ import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { functionEnvironment } from '../../lambdas/function-environment.js';
+import { functionDefinition, type FunctionName } from '../../lambdas/functions.js';
 import {
   CONSUMER_TIMEOUT_SECONDS,
   DLQ_RETENTION_DAYS,
@@ -13,7 +15,7 @@ import {
   VISIBILITY_TIMEOUT_SECONDS,
   type QueueName,
 } from '../../lambdas/queues.js';
-import type { HeadroomConfig } from '../config.js';
+import { functionRuntimeDefaults, type HeadroomConfig } from '../config.js';
 import { ChangeRelay } from '../constructs/change-relay.js';
 import { JobConsumer } from '../constructs/job-consumer.js';
 import { JobQueue } from '../constructs/job-queue.js';
@@ -21,17 +23,9 @@ import { MigrationRunner } from '../constructs/migration-runner.js';
 import { MoveReplicator } from '../constructs/move-replicator.js';
 import type { SearchDomain } from '../constructs/search-domain.js';
 import type { ShardedTable } from '../constructs/sharded-table.js';
-import {
-  admissionEnvironment,
-  jobQueuesEnvironment,
-  llmEnvironment,
-  platformEnvironment,
-  searchEnvironment,
-} from '../function-environment.js';
-import { grantModelAccess } from '../model-access.js';
-
-/** A batch of 100 changes: a directory lookup per tenant (mostly cached) and batched sends, with room for retries. */
-const RELAY_TIMEOUT = Duration.seconds(30);
+import { awsEnvironmentInputs, jobQueueUrls, searchEngineSettings } from '../function-environment.js';
+import { grantNeeds } from '../function-grants.js';
+import { removalPolicyOf } from '../removal-policy.js';
 
 export interface MessagingStackProps extends StackProps {
   readonly config: HeadroomConfig;
@@ -67,8 +61,6 @@ export class MessagingStack extends Stack {
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
     super(scope, id, props);
     const { config, shards, controlTable } = props;
-    const environment = platformEnvironment(this, { config, shards, controlTable });
-    const functionProps = { memorySize: config.runtime.memoryMb, logRetention: config.logRetentionDays as RetentionDays };
     const consumerTimeout = Duration.seconds(CONSUMER_TIMEOUT_SECONDS);
 
     // Each queue's construct id is its name, so adding a queue never renames (and so replaces) another.
@@ -85,58 +77,35 @@ export class MessagingStack extends Stack {
     ) as Record<QueueName, JobQueue>;
     const { jobs, 'jobs-overflow': overflow } = this.jobQueues;
 
-    this.relay = new ChangeRelay(this, 'relay', {
-      shards,
-      environment: {
-        ...environment,
-        ...jobQueuesEnvironment(this, [jobs, overflow], { deadLetters: false }),
-        ...admissionEnvironment(config),
-      },
-      timeout: RELAY_TIMEOUT,
-      ...functionProps,
+    const inputs = awsEnvironmentInputs(
+      this,
+      { config, shards, controlTable },
+      { jobQueues: jobQueueUrls(this.jobQueues), search: searchEngineSettings(props.search, config) },
+    );
+    const grantable = { shards, controlTable, jobQueues: { jobs, 'jobs-overflow': overflow }, search: props.search, llm: config.llm };
+    const functionProps = (name: FunctionName) => ({
+      handler: name,
+      environment: functionEnvironment(functionDefinition(name), inputs),
+      runtime: functionRuntimeDefaults(config),
+      logRetention: config.logRetentionDays as RetentionDays,
+      logRemovalPolicy: removalPolicyOf(config),
     });
-    jobs.grantSendMessages(this.relay);
-    overflow.grantSendMessages(this.relay);
-    // The relay looks up each tenant's group and tier in the tenant directory.
-    controlTable.grants.readData(this.relay);
 
-    const searchEnv = searchEnvironment(props.search, config);
-    this.jobWorker = new JobConsumer(this, 'job-worker', {
-      handler: 'job-worker',
-      queues: [jobs, overflow],
-      environment: { ...environment, ...searchEnv, ...llmEnvironment(config) },
-      timeout: consumerTimeout,
-      ...functionProps,
-    });
-    // Usage counters live in the control table (which also holds the search generation registry).
-    controlTable.grants.readWriteData(this.jobWorker);
-    // The indexer reads each changed item from its shard (the source of truth) and writes every live generation;
-    // summaries are written next to their conversation, with the background lane's models.
-    shards.grantReadWriteData(this.jobWorker);
-    props.search.grantIndexing(this.jobWorker.role);
-    grantModelAccess(this, this.jobWorker, config.llm);
+    this.relay = new ChangeRelay(this, 'relay', { shards, ...functionProps('relay') });
+    grantNeeds(this.relay, grantable);
+
+    this.jobWorker = new JobConsumer(this, 'job-worker', { queues: [jobs, overflow], ...functionProps('job-worker') });
+    grantNeeds(this.jobWorker, grantable);
 
     this.migrationRunner = new MigrationRunner(this, 'migration-runner', {
-      environment: { ...environment, ...searchEnv },
-      memorySize: config.runtime.memoryMb,
-      logRetention: config.logRetentionDays as RetentionDays,
+      ...functionProps('migration-step'),
+      removalPolicy: removalPolicyOf(config),
     });
-    // Backfills and verification read the shards; tenant moves copy between them. Progress lives in the control table.
-    shards.grantReadWriteData(this.migrationRunner.step);
-    controlTable.grants.readWriteData(this.migrationRunner.step);
-    props.search.grantIndexing(this.migrationRunner.step.role);
-    props.search.grantHealthCheck(this.migrationRunner.step.role);
+    grantNeeds(this.migrationRunner.step, grantable);
 
     // Tenant moves: applies a moving tenant's changes to its other shard, and records the barrier beacons it read.
-    this.moveReplicator = new MoveReplicator(this, 'move-replicator', {
-      shards,
-      environment,
-      timeout: Duration.minutes(1),
-      memorySize: config.runtime.memoryMb,
-      logRetention: config.logRetentionDays as RetentionDays,
-    });
-    shards.grantReadWriteData(this.moveReplicator);
-    controlTable.grants.readWriteData(this.moveReplicator);
+    this.moveReplicator = new MoveReplicator(this, 'move-replicator', { shards, ...functionProps('move-replicator') });
+    grantNeeds(this.moveReplicator, grantable);
 
     this.alarms = {
       quietGroupAge: jobs.alarmOnQuietGroupAge(Duration.seconds(config.messaging.quietGroupAgeAlarmSeconds)),

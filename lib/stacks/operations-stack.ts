@@ -9,7 +9,8 @@ import type { ILogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROUTES } from '../../lambdas/routes.js';
-import type { HeadroomConfig } from '../config.js';
+import { functionRuntimeDefaults, type HeadroomConfig } from '../config.js';
+import { removalPolicyOf } from '../removal-policy.js';
 import type { ApiFunction } from '../constructs/api-function.js';
 import type { GatewayApi } from '../constructs/gateway-api.js';
 import { OperationsDashboard } from '../constructs/operations-dashboard.js';
@@ -56,6 +57,8 @@ export class OperationsStack extends Stack {
         deadline: Duration.seconds(canary.deadlineSeconds),
         awaitSearch: canary.awaitSearch,
         logRetention,
+        runtime: functionRuntimeDefaults(config),
+        logRemovalPolicy: removalPolicyOf(config),
       });
     }
 
@@ -65,6 +68,8 @@ export class OperationsStack extends Stack {
       controlTable: props.controlTable,
       windowMinutes: deployment.rollbackWindowMinutes,
       logRetention,
+      runtime: functionRuntimeDefaults(config),
+      logRemovalPolicy: removalPolicyOf(config),
     });
 
     this.contributorInsights = new TenantContributorInsights(this, 'TenantInsights', {

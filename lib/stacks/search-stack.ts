@@ -5,6 +5,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { HeadroomConfig } from '../config.js';
 import { SearchDomain } from '../constructs/search-domain.js';
+import { removalPolicyOf } from '../removal-policy.js';
 
 export interface SearchStackProps extends StackProps {
   readonly config: HeadroomConfig;
@@ -16,6 +17,10 @@ export class SearchStack extends Stack {
   constructor(scope: Construct, id: string, props: SearchStackProps) {
     super(scope, id, props);
     const { search, logRetentionDays } = props.config;
-    this.search = new SearchDomain(this, 'Search', { ...search, logRetention: logRetentionDays as RetentionDays });
+    this.search = new SearchDomain(this, 'Search', {
+      ...search,
+      logRetention: logRetentionDays as RetentionDays,
+      removalPolicy: removalPolicyOf(props.config),
+    });
   }
 }

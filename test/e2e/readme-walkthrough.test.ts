@@ -8,165 +8,177 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/dynamodb-local.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const dataDir = mkdtempSync(join(tmpdir(), 'headroom-e2e-'));
-let port: number;
-let platform: ChildProcess;
-let url: string;
 
-function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn('npm', ['start'], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), HEADROOM_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`platform not ready in 90 s:\n${output}`)), 90_000);
-    const check = () => {
-      const match = /running at (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolveStart({ child, url: match[1], output: () => output });
-      }
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', (code) => reject(new Error(`platform exited with ${code}:\n${output}`)));
-  });
-}
+/** The same walkthrough on the sources and on the shipped bundles (`npm start -- --bundles`). */
+describe.each([['sources'], ['bundles']] as const)('README walkthrough on `npm start` from the %s', (mode) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'headroom-e2e-'));
+  let port: number;
+  let platform: ChildProcess;
+  let url: string;
+  // The first start synthesizes the bundles into the data directory; a restart runs the same ones again.
+  let starts = 0;
 
-/** Resolves with how `npm start` ended: exit code 0, or killed by the signal it was sent. */
-function stop(child: ChildProcess): Promise<string> {
-  return new Promise((resolveStop) => {
-    child.once('exit', (code, signal) => resolveStop(signal ?? `exit ${code}`));
-    child.kill('SIGTERM');
-  });
-}
-
-/** Live processes whose command line mentions the data directory (DynamoDB Local runs with -dbPath there). */
-function processesUsing(dir: string): string[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .flatMap((pid) => {
-      try {
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\u0000', ' ');
-        return cmdline.includes(dir) ? [`${pid}: ${cmdline}`] : [];
-      } catch {
-        return [];
-      }
-    });
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return condition();
-}
-
-function walkthroughScript(): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const block = /<!-- walkthrough -->\s*```bash\n([\s\S]*?)```/.exec(readme)?.[1];
-  if (!block) throw new Error('README has no walkthrough block');
-  return block.replaceAll('http://127.0.0.1:8787', url);
-}
-
-beforeAll(async () => {
-  port = await freePort();
-  ({ child: platform, url } = await start());
-});
-
-afterAll(async () => {
-  if (platform.exitCode === null) await stop(platform);
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-describe('README walkthrough on `npm start`', () => {
-  let token: string;
-  let conversationId: string;
-
-  it('prints the demo token, and the demo tenant works', async () => {
-    const demoToken = readFileSync(join(dataDir, 'demo-token'), 'utf8').trim();
-    const response = await fetch(`${url}/v1/conversations`, { headers: { authorization: `Bearer ${demoToken}` } });
-    expect(response.status).toBe(200);
-  });
-
-  it('runs the curl walkthrough verbatim', () => {
-    const script = `set -euo pipefail\n${walkthroughScript()}\necho "TOKEN=$TOKEN"\necho "CONVERSATION=$CONVERSATION"`;
-    const run = spawnSync('bash', ['-c', script], {
+  function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+    const bundleArgs = mode === 'sources' ? [] : ['--', '--bundles', ...(starts++ > 0 ? [join(dataDir, 'cdk.out')] : [])];
+    const child = spawn('npm', ['start', ...bundleArgs], {
       cwd: root,
-      env: { ...process.env, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENDPOINT: url },
-      encoding: 'utf8',
+      env: { ...process.env, PORT: String(port), HEADROOM_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    expect(run.status, run.stderr).toBe(0);
-    token = /TOKEN=(hr_\S+)/.exec(run.stdout)?.[1] ?? '';
-    conversationId = /CONVERSATION=(\S+)/.exec(run.stdout)?.[1] ?? '';
-    expect(token).toMatch(/^hr_/);
-    expect(run.stdout).toContain('"body":"Extinguisher on its way."');
-    expect(run.stdout).toContain(`"id":"${conversationId}"`);
-    expect(run.stdout).toContain('The printer on floor 3 is on fire 🔥');
-    expect(run.stdout).toContain('"type":"https://headroom.dev/problems/validation-failed"');
-  });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return new Promise((resolveStart, reject) => {
+      const timer = setTimeout(() => reject(new Error(`platform not ready in 180 s:\n${output}`)), 180_000);
+      const check = () => {
+        const match = /running at (http:\/\/\S+)/.exec(output);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolveStart({ child, url: match[1], output: () => output });
+        }
+      };
+      child.stdout?.on('data', check);
+      child.once('exit', (code) => reject(new Error(`platform exited with ${code}:\n${output}`)));
+    });
+  }
 
-  it('drives the admin API with the CLI, as tables and as JSON', () => {
-    const env = { ...process.env, HEADROOM_DATA_DIR: dataDir };
-    const json = spawnSync('npx', ['headroom', 'status', '--json', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
-    expect(json.status, json.stderr).toBe(0);
-    // demo, canary (the heartbeat canary's tenant, created by `npm start`) and acme.
-    expect(JSON.parse(json.stdout)).toMatchObject({ tenants: 3 });
-    const human = spawnSync('npx', ['headroom', 'tenants', 'show', 'acme', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
-    expect(human.stdout).toMatch(/^id\s+acme$/m);
-    const bad = spawnSync('npx', ['headroom', 'tenants', 'show', 'NOT/VALID', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/tenant ids are/);
-  });
+  /** Resolves with how `npm start` ended: exit code 0, or killed by the signal it was sent. */
+  function stop(child: ChildProcess): Promise<string> {
+    return new Promise((resolveStop) => {
+      child.once('exit', (code, signal) => resolveStop(signal ?? `exit ${code}`));
+      child.kill('SIGTERM');
+    });
+  }
 
-  it('drives flags and queues with the CLI, refusing an invalid flag file with the JSON path at fault', () => {
-    const env = { ...process.env, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENDPOINT: url };
-    const dir = mkdtempSync(join(tmpdir(), 'headroom-flagfile-'));
-    const bad = join(dir, 'bad.json');
-    writeFileSync(
-      bad,
-      JSON.stringify({
-        state: 'ENABLED',
-        variants: { on: true, off: false },
-        defaultVariant: 'off',
-        targeting: {
-          fractional: [
-            ['on', 50],
-            ['off', 40],
-          ],
-        },
-      }),
-    );
-    const refused = spawnSync('npx', ['headroom', 'flags', 'set', 'new-inbox', '--file', bad], { cwd: root, env, encoding: 'utf8' });
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain('/targeting/fractional: percentages must add up to 100, got 90');
-    const queues = spawnSync('npx', ['headroom', 'queues', 'status', '--json'], { cwd: root, env, encoding: 'utf8' });
-    expect(queues.status, queues.stderr).toBe(0);
-    expect((JSON.parse(queues.stdout) as { queue: string }[]).map((q) => q.queue).sort()).toEqual([
-      'jobs',
-      'jobs-dlq',
-      'jobs-overflow',
-      'jobs-overflow-dlq',
-    ]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  /** Live processes whose command line mentions the data directory (DynamoDB Local runs with -dbPath there). */
+  function processesUsing(dir: string): string[] {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .flatMap((pid) => {
+        try {
+          const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\u0000', ' ');
+          return cmdline.includes(dir) ? [`${pid}: ${cmdline}`] : [];
+        } catch {
+          return [];
+        }
+      });
+  }
 
-  it('stops cleanly on SIGTERM, leaving no Java process behind', async () => {
-    expect(processesUsing(dataDir).some((line) => line.includes('DynamoDBLocal.jar'))).toBe(true);
-    expect(['exit 0', 'SIGTERM']).toContain(await stop(platform));
-    expect(await waitFor(() => processesUsing(dataDir).length === 0, 10_000), processesUsing(dataDir).join('\n')).toBe(true);
-  });
+  async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (condition()) return true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return condition();
+  }
 
-  it('keeps acknowledged data across a restart', async () => {
+  function walkthroughScript(): string {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = /<!-- walkthrough -->\s*```bash\n([\s\S]*?)```/.exec(readme)?.[1];
+    if (!block) throw new Error('README has no walkthrough block');
+    return block.replaceAll('http://127.0.0.1:8787', url);
+  }
+
+  beforeAll(async () => {
+    port = await freePort();
     ({ child: platform, url } = await start());
-    const response = await fetch(`${url}/v1/conversations/${conversationId}`, { headers: { authorization: `Bearer ${token}` } });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ id: conversationId, commentCount: 1 });
+  }, 200_000);
+
+  afterAll(async () => {
+    if (platform.exitCode === null) await stop(platform);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  describe('the walkthrough', () => {
+    if (mode === 'bundles') {
+      it('runs the handlers from the synthesized bundles', () => {
+        expect(readdirSync(join(dataDir, 'cdk.out')).some((entry) => entry.startsWith('asset.'))).toBe(true);
+      });
+    }
+    let token: string;
+    let conversationId: string;
+
+    it('prints the demo token, and the demo tenant works', async () => {
+      const demoToken = readFileSync(join(dataDir, 'demo-token'), 'utf8').trim();
+      const response = await fetch(`${url}/v1/conversations`, { headers: { authorization: `Bearer ${demoToken}` } });
+      expect(response.status).toBe(200);
+    });
+
+    it('runs the curl walkthrough verbatim', () => {
+      const script = `set -euo pipefail\n${walkthroughScript()}\necho "TOKEN=$TOKEN"\necho "CONVERSATION=$CONVERSATION"`;
+      const run = spawnSync('bash', ['-c', script], {
+        cwd: root,
+        env: { ...process.env, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENDPOINT: url },
+        encoding: 'utf8',
+      });
+      expect(run.status, run.stderr).toBe(0);
+      token = /TOKEN=(hr_\S+)/.exec(run.stdout)?.[1] ?? '';
+      conversationId = /CONVERSATION=(\S+)/.exec(run.stdout)?.[1] ?? '';
+      expect(token).toMatch(/^hr_/);
+      expect(run.stdout).toContain('"body":"Extinguisher on its way."');
+      expect(run.stdout).toContain(`"id":"${conversationId}"`);
+      expect(run.stdout).toContain('The printer on floor 3 is on fire 🔥');
+      expect(run.stdout).toContain('"type":"https://headroom.dev/problems/validation-failed"');
+    });
+
+    it('drives the admin API with the CLI, as tables and as JSON', () => {
+      const env = { ...process.env, HEADROOM_DATA_DIR: dataDir };
+      const json = spawnSync('npx', ['headroom', 'status', '--json', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
+      expect(json.status, json.stderr).toBe(0);
+      // demo, canary (the heartbeat canary's tenant, created by `npm start`) and acme.
+      expect(JSON.parse(json.stdout)).toMatchObject({ tenants: 3 });
+      const human = spawnSync('npx', ['headroom', 'tenants', 'show', 'acme', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
+      expect(human.stdout).toMatch(/^id\s+acme$/m);
+      const bad = spawnSync('npx', ['headroom', 'tenants', 'show', 'NOT/VALID', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/tenant ids are/);
+    });
+
+    it('drives flags and queues with the CLI, refusing an invalid flag file with the JSON path at fault', () => {
+      const env = { ...process.env, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENDPOINT: url };
+      const dir = mkdtempSync(join(tmpdir(), 'headroom-flagfile-'));
+      const bad = join(dir, 'bad.json');
+      writeFileSync(
+        bad,
+        JSON.stringify({
+          state: 'ENABLED',
+          variants: { on: true, off: false },
+          defaultVariant: 'off',
+          targeting: {
+            fractional: [
+              ['on', 50],
+              ['off', 40],
+            ],
+          },
+        }),
+      );
+      const refused = spawnSync('npx', ['headroom', 'flags', 'set', 'new-inbox', '--file', bad], { cwd: root, env, encoding: 'utf8' });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain('/targeting/fractional: percentages must add up to 100, got 90');
+      const queues = spawnSync('npx', ['headroom', 'queues', 'status', '--json'], { cwd: root, env, encoding: 'utf8' });
+      expect(queues.status, queues.stderr).toBe(0);
+      expect((JSON.parse(queues.stdout) as { queue: string }[]).map((q) => q.queue).sort()).toEqual([
+        'jobs',
+        'jobs-dlq',
+        'jobs-overflow',
+        'jobs-overflow-dlq',
+      ]);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('stops cleanly on SIGTERM, leaving no Java process behind', async () => {
+      expect(processesUsing(dataDir).some((line) => line.includes('DynamoDBLocal.jar'))).toBe(true);
+      expect(['exit 0', 'SIGTERM']).toContain(await stop(platform));
+      expect(await waitFor(() => processesUsing(dataDir).length === 0, 10_000), processesUsing(dataDir).join('\n')).toBe(true);
+    });
+
+    it('keeps acknowledged data across a restart', async () => {
+      ({ child: platform, url } = await start());
+      const response = await fetch(`${url}/v1/conversations/${conversationId}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ id: conversationId, commentCount: 1 });
+    }, 200_000);
   });
 });
 

@@ -87,6 +87,38 @@ describe('AlarmsStack heartbeats', () => {
     for (const alarm of members) expect(resourceOf(alarms, alarm).Properties.AlarmActions).toBeUndefined();
   });
 
+  it.each([
+    ['ConversationCreated', conversations, 4, 6, 4],
+    ['CommentCreated', comments, 2, 6, 4],
+    ['HeartbeatSuccess', canary!, 1, 3, 3],
+  ] as const)(
+    'gates releases on %s below the same floor, as a metric alarm that stays OK until the heartbeat has data',
+    (metricName, heartbeat, floor, evaluationPeriods, datapointsToAlarm) => {
+      const gate = resourceOf(alarms, heartbeat.releaseGate).Properties;
+      const paging = resourceOf(alarms, heartbeat.belowFloor).Properties;
+      expect(gate).toMatchObject({
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: floor,
+        EvaluationPeriods: evaluationPeriods,
+        DatapointsToAlarm: datapointsToAlarm,
+        // A new stack has published nothing: a breaching gate would stop and roll back every release until then.
+        TreatMissingData: 'notBreaching',
+      });
+      expect(gate.Metrics).toEqual(paging.Metrics);
+      expect(gate.Metrics).toContainEqual(HEADROOM_METRIC(metricName));
+      // It pages nobody and is in no composite; the paging alarm keeps missing data breaching.
+      expect(gate.AlarmActions).toBeUndefined();
+      expect(JSON.stringify(resourceOf(alarms, alarms.customersCannotWrite.alarm).Properties.AlarmRule)).not.toContain(
+        idOf(alarms, heartbeat.releaseGate),
+      );
+      expect(paging.TreatMissingData).toBe('breaching');
+    },
+  );
+
+  it('exposes one release gate per heartbeat for the API deployment groups', () => {
+    expect(alarms.releaseGates).toEqual([conversations.releaseGate, comments.releaseGate, canary!.releaseGate]);
+  });
+
   it('keeps the alarm definitions stable (backstop)', () => {
     const resources = Template.fromStack(alarms).findResources('AWS::CloudWatch::Alarm');
     expect(Object.values(resources).map((r) => r.Properties)).toMatchSnapshot();

@@ -52,6 +52,8 @@ describe('DataStack', () => {
       expect(props.BillingMode).toBe('PAY_PER_REQUEST');
       expect(props.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(props.DeletionProtectionEnabled).toBe(true);
+      // KMS with the AWS managed key, so every use of the key is in CloudTrail (Control Tower CT.DYNAMODB.PR.2).
+      expect(props.SSESpecification).toEqual({ SSEEnabled: true });
       expect(props.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
       expect(props.TimeToLiveSpecification).toEqual({ AttributeName: SHARD_TABLE.timeToLiveAttribute, Enabled: true });
       expect(props.GlobalSecondaryIndexes).toEqual(
@@ -75,9 +77,24 @@ describe('DataStack', () => {
     expect(props.BillingMode).toBe('PAY_PER_REQUEST');
     expect(props.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(props.DeletionProtectionEnabled).toBe(true);
+    expect(props.SSESpecification).toEqual({ SSEEnabled: true });
     expect(props.TimeToLiveSpecification).toEqual({ AttributeName: CONTROL_TABLE.timeToLiveAttribute, Enabled: true });
     expect(props.StreamSpecification).toBeUndefined();
     expect(props.GlobalSecondaryIndexes).toBeUndefined();
+  });
+
+  it('deletes every table with its stack under the trial profile, deletion protection off so the delete succeeds', () => {
+    const { data, config } = testApp({}, { profile: 'trial' });
+    expect(config.removalPolicy).toBe('destroy');
+    const tables = [...data.shards.shards.map((shard) => shard.table), data.controlTable];
+    expect(tables).toHaveLength(2);
+    for (const table of tables) {
+      const resource = tableResource(data, table);
+      expect(resource.DeletionPolicy).toBe('Delete');
+      expect(resource.UpdateReplacePolicy).toBe('Delete');
+      expect(resource.Properties.DeletionProtectionEnabled).toBe(false);
+      expect(resource.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    }
   });
 
   it("caps a shard's on-demand throughput only where the config asks for it", () => {

@@ -1,7 +1,9 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { readRuntimeEnvironment } from '../../lambdas/environment.js';
-import { CONSUMER_TIMEOUT_SECONDS, DLQ_RETENTION_DAYS, JOB_QUEUES, RELAY_FUNCTION } from '../../lambdas/queues.js';
+import { CONSUMER_TIMEOUT_SECONDS, DLQ_RETENTION_DAYS, JOB_QUEUES } from '../../lambdas/queues.js';
+
+const RELAY_FUNCTION = 'relay';
 import type { HandlerFunction } from '../../lib/constructs/handler-function.js';
 import type { MessagingStack } from '../../lib/stacks/messaging-stack.js';
 import { STACK_NAMES } from '../../lib/stack-names.js';
@@ -244,9 +246,12 @@ describe('MessagingStack job-worker consumer', () => {
     expect(main).toBeGreaterThanOrEqual(5 * overflow);
   });
 
-  it('reserves at least the concurrency its event sources may use together', () => {
+  it('reserves at least the concurrency its event sources may use together, when reservations are on', () => {
+    const reserving = testApp({ runtime: { reserveConcurrency: true } }).messaging;
     const total = mappings.reduce((sum, m) => sum + m.ScalingConfig.MaximumConcurrency, 0);
-    expect(resourceOf(messaging, meter.lambda).Properties.ReservedConcurrentExecutions).toBeGreaterThanOrEqual(total);
+    expect(resourceOf(reserving, reserving.jobWorker.lambda).Properties.ReservedConcurrentExecutions).toBeGreaterThanOrEqual(total);
+    // Off by default: the account's limit must have room for the reservation plus 100 unreserved executions.
+    expect(resourceOf(messaging, meter.lambda).Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('times out at the consumer timeout the queues were sized for', () => {

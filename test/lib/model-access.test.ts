@@ -6,7 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/environment.js';
 import { llmSettingsSchema } from '../../lambdas/llm-routes.js';
-import { FUNCTION_NAMES } from '../../lambdas/routes.js';
+import { API_FUNCTION_NAMES as FUNCTION_NAMES } from '../../lambdas/functions.js';
 import { resolveConfig, type ConfigOverrides } from '../../lib/config.js';
 import { testApp } from './headroom-test-app.js';
 import { idOf, resourceOf, statementsOfRole, type Json } from './template-queries.js';

@@ -1,8 +1,9 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Alarm, AlarmRule, CompositeAlarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_NAMES } from '../../lambdas/routes.js';
+import { API_FUNCTION_NAMES as FUNCTION_NAMES } from '../../lambdas/functions.js';
 import { SafeFunction, SafeReleases } from '../../lib/constructs/safe-function.js';
 import { testApp } from './headroom-test-app.js';
 import { idOf, mentions, resourceOf, type Json } from './template-queries.js';
@@ -11,6 +12,7 @@ describe('API functions are released safely', () => {
   const { api, alarms } = testApp();
   const template = Template.fromStack(api);
   const compositeId = idOf(alarms, alarms.customersCannotWrite.alarm);
+  const gateIds = alarms.releaseGates.map((gate) => idOf(alarms, gate));
 
   it.each(FUNCTION_NAMES)('%s: callers reach the live alias on the current version, never the function', (name) => {
     const { release, lambda } = api.functions[name];
@@ -26,7 +28,7 @@ describe('API functions are released safely', () => {
   });
 
   it.each(FUNCTION_NAMES)(
-    '%s: its deployment group stops on the new version’s errors, its success ratio and customers-cannot-write, and rolls back by itself',
+    '%s: its deployment group stops on the new version’s errors, its success ratio and the heartbeat release gates, and rolls back by itself',
     (name) => {
       const { release } = api.functions[name];
       const group = resourceOf(api, release.deploymentGroup).Properties;
@@ -37,10 +39,12 @@ describe('API functions are released safely', () => {
       });
       const names = group.AlarmConfiguration.Alarms.map((alarm: Json) => alarm.Name);
       expect(group.AlarmConfiguration.Enabled).toBe(true);
-      expect(names).toHaveLength(3);
+      expect(names).toHaveLength(2 + gateIds.length);
       expect(names[0]).toEqual({ Ref: idOf(api, release.versionErrors) });
       expect(names[1]).toEqual({ Ref: idOf(api, release.versionSuccessRatio) });
-      expect(mentions(names[2], compositeId)).toBe(true);
+      gateIds.forEach((gateId, i) => expect(mentions(names[2 + i], gateId)).toBe(true));
+      // CodeDeploy takes metric alarms: customers-cannot-write (a composite) is in no deployment group.
+      expect(mentions(names, compositeId)).toBe(false);
     },
   );
 
@@ -86,7 +90,7 @@ describe('API functions are released safely', () => {
 });
 
 describe('release settings from config', () => {
-  it('uses a custom canary and thresholds, and leaves customers-cannot-write out when the heartbeat gate is off', () => {
+  it('uses a custom canary and thresholds, and leaves the heartbeat gates out when the heartbeat gate is off', () => {
     const { api, alarms } = testApp({
       operations: {
         deployment: {
@@ -107,6 +111,7 @@ describe('release settings from config', () => {
     expect(group.DeploymentConfigName).toEqual({ Ref: expect.stringMatching(/^ReleasesCanary/) });
     expect(group.AlarmConfiguration.Alarms).toHaveLength(2);
     expect(mentions(group.AlarmConfiguration.Alarms, idOf(alarms, alarms.customersCannotWrite.alarm))).toBe(false);
+    for (const gate of alarms.releaseGates) expect(mentions(group.AlarmConfiguration.Alarms, idOf(alarms, gate))).toBe(false);
     expect(resourceOf(api, release.versionErrors).Properties.Threshold).toBe(2);
     expect(resourceOf(api, release.versionSuccessRatio).Properties.Threshold).toBe(95);
   });
@@ -115,6 +120,23 @@ describe('release settings from config', () => {
     const stack = new Stack(new App(), 'Bad');
     expect(() => new SafeReleases(stack, 'Releases', { canaryPercent: percent })).toThrow(
       `canary percent must be a whole number in 1-99, got ${percent}`,
+    );
+  });
+
+  it('refuses a composite gating alarm: CodeDeploy deployment groups take metric alarms', () => {
+    const stack = new Stack(new App(), 'Gates');
+    const metric = new Alarm(stack, 'Metric', {
+      metric: new Metric({ namespace: 'Headroom', metricName: 'ConversationCreated' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+    const composite = new CompositeAlarm(stack, 'Composite', { alarmRule: AlarmRule.anyOf(metric) });
+    expect(() => new SafeReleases(stack, 'Composites', { gatingAlarms: [metric, composite] })).toThrow(
+      'a release can only be gated on metric alarms (CodeDeploy takes no composites), got composite Gates/Composite',
+    );
+    expect(new SafeReleases(stack, 'Metrics', { gatingAlarms: [metric] }).gatingAlarms).toEqual([metric]);
+    expect(() => new SafeReleases(stack, 'Many', { gatingAlarms: Array.from({ length: 9 }, () => metric) })).toThrow(
+      'a deployment group takes at most 10 alarms, 2 of them the version alarms: got 9 gating alarms',
     );
   });
 

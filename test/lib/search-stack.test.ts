@@ -2,7 +2,7 @@
 // and who may touch which index (grants per function, never the whole domain).
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { SearchDomain } from '../../lib/constructs/search-domain.js';
+import { DOCUMENTED_ADVANCED_OPTIONS, SearchDomain } from '../../lib/constructs/search-domain.js';
 import { App, Stack } from 'aws-cdk-lib';
 import { testApp } from './headroom-test-app.js';
 import { asArray, resourceOf, statementsOfRole, type Json } from './template-queries.js';
@@ -22,6 +22,8 @@ describe('SearchStack', () => {
         InstanceCount: 2,
         DedicatedMasterEnabled: true,
         DedicatedMasterCount: 3,
+        // Explicit: cdk.json's enableOpensearchMultiAzWithStandby flag would otherwise turn standby on for 2 zones.
+        MultiAZWithStandbyEnabled: false,
       }),
       EncryptionAtRestOptions: { Enabled: true },
       NodeToNodeEncryptionOptions: { Enabled: true },
@@ -31,7 +33,8 @@ describe('SearchStack', () => {
         INDEX_SLOW_LOGS: Match.objectLike({ Enabled: true }),
         ES_APPLICATION_LOGS: Match.objectLike({ Enabled: true }),
       }),
-      AdvancedOptions: Match.objectLike({ 'action.auto_create_index': 'false' }),
+      // Bodies of _bulk and _mget may not name an index, so the index-scoped grants are the whole truth.
+      AdvancedOptions: { 'rest.action.multi.allow_explicit_index': 'false' },
     });
     // No resource policy opens the domain: IAM identity policies are the only way in.
     const props = Object.values(domain.findResources('AWS::OpenSearchService::Domain'))[0]?.Properties as Json;
@@ -70,6 +73,55 @@ describe('SearchStack', () => {
     expect(() => new SearchDomain(new Stack(new App(), 'S'), 'D', { ...sized.config.search, dataNodes: 4, availabilityZones: 3 })).toThrow(
       'search domain: 4 data nodes cannot spread evenly over 3 zones',
     );
+    expect(
+      () => new SearchDomain(new Stack(new App(), 'S'), 'D', { ...sized.config.search, multiAzWithStandby: true, masterNodes: 0 }),
+    ).toThrow(
+      'search domain: multi-AZ with standby needs 3 zones, a multiple of 3 data nodes and 3 cluster-manager nodes, got 3 zones, 6 data nodes, 0 cluster-manager nodes',
+    );
+  });
+
+  it('sets only the AdvancedOptions CreateDomain documents', () => {
+    const options = Object.values(domain.findResources('AWS::OpenSearchService::Domain'))[0]?.Properties.AdvancedOptions as Json;
+    expect(Object.keys(options).length).toBeGreaterThan(0);
+    for (const key of Object.keys(options)) expect(DOCUMENTED_ADVANCED_OPTIONS).toContain(key);
+  });
+
+  it('turns multi-AZ with standby on only when asked, with 3 zones, 3 data nodes and 3 cluster managers', () => {
+    const standby = testApp({ search: { multiAzWithStandby: true, availabilityZones: 3, dataNodes: 3, indexReplicas: 2 } });
+    Template.fromStack(standby.search).hasResourceProperties('AWS::OpenSearchService::Domain', {
+      ClusterConfig: Match.objectLike({
+        MultiAZWithStandbyEnabled: true,
+        InstanceCount: 3,
+        ZoneAwarenessConfig: { AvailabilityZoneCount: 3 },
+        DedicatedMasterCount: 3,
+      }),
+    });
+  });
+
+  it('creates the domain only after the log resource policy CreateDomain checks', () => {
+    const [policyId] = Object.keys(domain.findResources('AWS::Logs::ResourcePolicy'));
+    const [resource] = Object.values(domain.findResources('AWS::OpenSearchService::Domain'));
+    expect(policyId).toBeDefined();
+    expect(resource?.DependsOn).toContain(policyId);
+  });
+
+  it('retains the domain and its logs by default, and the trial profile runs one small node in one zone that goes with its stack', () => {
+    expect(Object.values(domain.findResources('AWS::OpenSearchService::Domain'))[0]?.DeletionPolicy).toBe('Retain');
+    for (const group of Object.values(domain.findResources('AWS::Logs::LogGroup'))) expect(group.DeletionPolicy).toBe('Retain');
+
+    const trial = Template.fromStack(testApp({}, { profile: 'trial' }).search);
+    const [resource] = Object.values(trial.findResources('AWS::OpenSearchService::Domain'));
+    expect(resource?.DeletionPolicy).toBe('Delete');
+    expect(resource?.Properties.ClusterConfig).toEqual({
+      InstanceCount: 1,
+      InstanceType: 't3.small.search',
+      DedicatedMasterEnabled: false,
+      MultiAZWithStandbyEnabled: false,
+      ZoneAwarenessEnabled: false,
+    });
+    expect(resource?.Properties.EBSOptions).toMatchObject({ VolumeSize: 10, VolumeType: 'gp3' });
+    for (const group of Object.values(trial.findResources('AWS::Logs::LogGroup'))) expect(group.DeletionPolicy).toBe('Delete');
+    trial.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FreeStorageSpace', Threshold: 2048 });
   });
 });
 
@@ -110,7 +162,13 @@ describe('search access per function', () => {
     for (const endpoint of ['_search', '_mget', '_count']) expect(read?.resources).toContain(`/headroom-conversations-*/${endpoint}`);
     const indexing = statementsOf(search.search.indexingPolicy);
     expect(indexing.flatMap((s) => s.actions)).toEqual(expect.arrayContaining(['es:ESHttpPut', 'es:ESHttpDelete', 'es:ESHttpPost']));
-    expect(indexing.every((s) => s.resources.includes('/headroom-conversations-*') || s.resources.includes('/_bulk'))).toBe(true);
+    // Bulk goes to <index>/_bulk (covered by the pattern): nothing is granted on the domain-wide _bulk endpoint.
+    expect(indexing.some((s) => s.resources.includes('/_bulk'))).toBe(false);
+    const [generations, settings, ...rest] = indexing;
+    expect(generations?.resources).toContain('/headroom-conversations-*/*');
+    // Auto-creation is switched off for the generation indexes through the cluster settings API, and nothing else.
+    expect(settings).toEqual({ actions: ['es:ESHttpPut'], resources: expect.stringContaining('/_cluster/settings') });
+    expect(rest).toEqual([]);
     const health = statementsOf(search.search.healthCheckPolicy);
     expect(health.flatMap((s) => s.actions).sort()).toEqual(['es:DescribeDomain', 'es:ESHttpGet']);
     expect(JSON.stringify(health.map((s) => s.resources))).toContain('_cluster/health');
@@ -129,7 +187,9 @@ describe('MigrationRunner', () => {
     for (const state of ['Advance', 'Finished?', 'WaitForNextStep', 'PauseAfterError', 'ContinueAsNewExecution'])
       expect(text).toContain(state);
     expect(text).toContain('$.step.waitSeconds');
-    expect(text).toContain('arn:aws:states:::states:startExecution');
+    // The service integration ARN carries the partition (cdk.json targets aws and aws-cn).
+    expect(text).not.toContain('arn:aws:');
+    expect(text).toContain('"arn:",{"Ref":"AWS::Partition"},":states:::states:startExecution');
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineName: 'HeadroomMessaging-migration-runner',
       TracingConfiguration: { Enabled: true },
@@ -141,7 +201,8 @@ describe('MigrationRunner', () => {
       Description: Match.absent(),
       Timeout: 300,
       Handler: 'index.handler',
-      ReservedConcurrentExecutions: 10,
+      // Reservations apply only with runtime.reserveConcurrency (off by default; messaging-stack.test.ts covers it).
+      ReservedConcurrentExecutions: Match.absent(),
     });
     const statements = statementsOfRole(messaging, messaging.migrationRunner.step.role);
     const actions = statements.flatMap((s) => s.actions);

@@ -2,6 +2,9 @@
 // (a tenant's documents live on one shard, and every read and write names its tenant), external versioning with
 // the item's `v` (OpenSearch refuses an older version with 409, which is "stale", not an error), and tombstones
 // instead of deletes (a versioned delete is forgotten after `gc_deletes`, after which an old write resurrects).
+// Every request names its index in the path, never in the body: the domain refuses explicit indexes in bodies, so
+// an identity policy on the generation indexes is all a caller can reach. A write to a generation that was dropped
+// fails rather than re-creating it: auto-creation is off for the generation indexes.
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
@@ -82,6 +85,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
     const custom = searchMappingSchema.parse(mapping).opensearch ?? {};
     const exists = await this.client.indices.exists({ index });
     if (exists.body === true) return;
+    await this.refuseAutoCreation();
     try {
       await this.client.indices.create({
         index,
@@ -105,11 +109,11 @@ export class OpenSearchSearchIndex implements SearchIndex {
       const body = pending.flatMap((position) => {
         const doc = documents[position] as SearchDocument;
         return [
-          { index: { _index: index, _id: docId(doc.tenantId, doc.id), routing: doc.tenantId, version: doc.v, version_type: 'external' } },
+          { index: { _id: docId(doc.tenantId, doc.id), routing: doc.tenantId, version: doc.v, version_type: 'external' } },
           { ...doc },
         ];
       });
-      const response = await this.client.bulk({ body });
+      const response = await this.client.bulk({ index, body });
       const items = (response.body as { items: { index: { status: number; error?: { type: string; reason?: string } } }[] }).items;
       const throttled: number[] = [];
       const failures: string[] = [];
@@ -245,6 +249,21 @@ export class OpenSearchSearchIndex implements SearchIndex {
     } as Parameters<Client['mget']>[0]);
     const docs = (response.body as { docs: { found: boolean; _source?: Body }[] }).docs;
     return new Set(docs.filter((doc) => doc.found && doc._source?.deleted === true).map((doc) => doc._source?.id as string));
+  }
+
+  /**
+   * A bulk write to a missing index would create it, with dynamic mappings, and so resurrect a generation a
+   * migration dropped while an instance still held it in its list of write generations. With auto-creation off for
+   * `<prefix>-*` such a write fails (404) and is retried against the current generations. The domain takes no
+   * `action.auto_create_index` in its AdvancedOptions, but accepts it as a cluster setting in the flat form
+   * (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/supported-operations.html). It is applied
+   * before every generation is created, so no generation ever exists without it; other indexes (the service's own)
+   * keep auto-creation.
+   */
+  private async refuseAutoCreation(): Promise<void> {
+    await this.client.cluster.putSettings({
+      body: { persistent: { 'action.auto_create_index': `-${this.options.indexPrefix}-*,+*` } },
+    });
   }
 
   private index(generation: Generation): string {

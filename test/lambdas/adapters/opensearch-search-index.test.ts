@@ -76,10 +76,15 @@ describe('OpenSearch adapter requests', () => {
       .map((line) => JSON.parse(line) as Record<string, Record<string, unknown>>);
 
   it('creates a generation as its own index with strict mappings, and tolerates a concurrent creation', async () => {
-    replies = [() => ({ status: 404, body: {} }), () => ({ status: 400, body: { error: { type: 'resource_already_exists_exception' } } })];
+    replies = [
+      () => ({ status: 404, body: {} }),
+      () => ({ status: 200, body: { acknowledged: true } }),
+      () => ({ status: 400, body: { error: { type: 'resource_already_exists_exception' } } }),
+    ];
     await index.ensureGeneration('g2', { opensearch: { settings: { refresh_interval: '5s' } } });
-    const [exists, create] = expectRequests(2);
+    const [exists, settings, create] = expectRequests(3);
     expect(exists).toMatchObject({ method: 'HEAD', path: '/headroom-conversations-g2' });
+    expect(settings).toMatchObject({ method: 'PUT', path: '/_cluster/settings' });
     expect(create).toMatchObject({ method: 'PUT', path: '/headroom-conversations-g2' });
     const body = JSON.parse(create?.body ?? '{}') as {
       settings: Record<string, unknown>;
@@ -89,6 +94,17 @@ describe('OpenSearch adapter requests', () => {
     expect(body.mappings.dynamic).toBe('strict');
     expect(body.mappings.properties.tenantId?.type).toBe('keyword');
     expect(body.mappings.properties.v?.type).toBe('long');
+  });
+
+  it('turns auto-creation off for the generation indexes before creating one, so a write to a dropped generation fails', async () => {
+    replies = [() => ({ status: 404, body: {} })];
+    await index.ensureGeneration('g3');
+    const [, settings] = expectRequests(3);
+    // The flat form: the service refuses the nested one. Only the generation indexes lose auto-creation.
+    expect(JSON.parse(settings?.body ?? '{}')).toEqual({ persistent: { 'action.auto_create_index': '-headroom-conversations-*,+*' } });
+    replies = [() => ({ status: 200, body: {} })];
+    await index.ensureGeneration('g3');
+    expect(expectRequests(1)[0]).toMatchObject({ method: 'HEAD', path: '/headroom-conversations-g3' });
   });
 
   it('writes every document with routing = tenant, external version = v, tombstones as writes; 409 is stale, 429 is retried', async () => {
@@ -111,11 +127,13 @@ describe('OpenSearch adapter requests', () => {
     ];
     expect(await index.bulkUpsert('g2', [live, gone, old])).toEqual(['applied', 'applied', 'stale']);
     const [first, retry] = expectRequests(2);
-    expect(first).toMatchObject({ method: 'POST', path: '/_bulk' });
+    // The index is in the path and never in the body: the domain refuses explicit indexes in bodies.
+    expect(first?.path).toBe('/headroom-conversations-g2/_bulk');
+    expect(['POST', 'PUT']).toContain(first?.method);
     const lines = ndjson(first?.body ?? '');
-    expect(lines[0]).toEqual({
-      index: { _index: 'headroom-conversations-g2', _id: `acme:${live.id}`, routing: 'acme', version: 7, version_type: 'external' },
-    });
+    expect(lines[0]).toEqual({ index: { _id: `acme:${live.id}`, routing: 'acme', version: 7, version_type: 'external' } });
+    const actions = lines.filter((_, i) => i % 2 === 0);
+    expect(actions.filter((line) => '_index' in (line.index ?? {}))).toEqual([]);
     expect(lines[3]).toMatchObject({ deleted: true, v: 9 });
     expect(lines.filter((line) => 'delete' in line)).toEqual([]);
     expect(ndjson(retry?.body ?? '')[0]).toMatchObject({ index: { _id: `acme:${gone.id}`, version: 9 } });
