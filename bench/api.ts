@@ -1,5 +1,6 @@
 // `npm run bench -- api`: the cost of Headroom's request pipeline, the HTTP bridge's overhead on the write path,
 // and the size and cold-start import time of every deployed function bundle, loaded bare as Lambda loads it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -187,7 +188,7 @@ async function writePathRatio({ quick, log }: BenchmarkContext) {
           platform.sqs.oldestAgeSeconds('jobs') === null &&
           platform.jobSources.every((source) => source.stats().inFlightInvocations === 0);
         if (idle) return;
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await sleep(250);
       }
     };
     // Alternate and keep the better of two rounds each, so neither side pays alone for JIT warm-up or GC.

@@ -1,5 +1,6 @@
 // Background-lane load in its own process, as on AWS where the job worker and suggest-reply are separate
 // functions: they share the providers' capacity, never a CPU. Its own router enforces the background share.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RoutingFailure } from '../lambdas/core/llm-router.js';
 import { BENCH_MESSAGES, benchRouter } from './llm-load.js';
 
@@ -28,7 +29,7 @@ process.once('message', async () => {
           if (!(error instanceof RoutingFailure)) throw error;
           shed++;
           // A consumer whose job was shed moves on after a short pause (the summary is regenerated later).
-          await new Promise((resolve) => setTimeout(resolve, params.shedPauseMs));
+          await sleep(params.shedPauseMs);
         }
       }
     }),

@@ -1,6 +1,7 @@
 // `npm run bench -- fairness`: does one tenant group's burst hurt everyone else? The queue layer on the embedded
 // engines (real admission router, SQS adapter with MessageGroupId, SQS emulator, event-source pollers and the
 // job-consumer kit) with the same total consumer capacity in every scenario: 5 concurrent, 20 ms of work a job.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,6 @@ import { closedLoop, percentile, round, type Benchmark, type BenchmarkContext } 
 const WORK_MS = 20;
 const QUIET_GROUPS = 9;
 const QUIET_RATE = 5;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Scenario {
   readonly name: 'alone' | 'baseline' | 'overflow';

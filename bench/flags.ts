@@ -1,5 +1,6 @@
 // `npm run bench -- flags`: in-process flag evaluation through the OpenFeature client with a warm cache, and on
 // the embedded platform the seconds from `headroom flags kill` returning to the first API response reflecting it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -103,7 +104,7 @@ async function killPropagation({ log }: BenchmarkContext) {
     const waitFor = async (status: number) => {
       for (;;) {
         if ((await write()) === status) return;
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     };
     await waitFor(503);

@@ -7,6 +7,7 @@
 // - chaos: randomized runs of a whole migration while writers create, update and delete through the DynamoDB
 //   conversation store, jobs reach the indexer late, out of order and twice, and the runner crashes at random
 //   points; each run ends with an audit of every tenant: lost, stale and resurrected documents.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +71,6 @@ function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const profile = (tenantId: string, shard: ShardName): TenantProfile => ({
   tenantId: tenantId as TenantId,

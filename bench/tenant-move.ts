@@ -4,6 +4,7 @@
 // through the fenced DynamoDB conversation store with their own 30 s directory cache, like API instances) on an
 // in-memory DynamoDB Local; the HTTP bridge and the job pipeline are left out so the figures are the move's own.
 // Each run is randomized: the tenant's size (±10 %), its source and target shard, the other tenants' shards.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,6 @@ const BASELINE_MS = 4000;
 /** The first run also gives DynamoDB Local's JIT this long under the writers' load before the baseline starts. */
 const WARM_UP_MS = 3000;
 const COMMENTS_PER_CONVERSATION = 9;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Acked {
   readonly conversations: Map<string, { comments: Set<string> }>;

@@ -41,12 +41,28 @@ export const shardTopologySchema = z
   .min(1);
 export type ShardTopology = z.infer<typeof shardTopologySchema>;
 
-/** How tenant moves pace themselves and how long a fenced write waits (lib/config.ts `tenantMove` documents each). */
+/** The table behind a shard; a shard the topology does not name is a stale route or a bad config, never a guess. */
+export function tableOfShard(topology: ShardTopology, shard: string): string {
+  const table = topology.find((candidate) => candidate.name === shard)?.table;
+  if (!table) throw new Error(`unknown shard ${shard}: ${ENV.shards} names ${topology.map((s) => s.name).join(', ')}`);
+  return table;
+}
+
+/** The shard a table serves, if the topology has it. */
+export const shardOfTable = (topology: ShardTopology, table: string): string | undefined =>
+  topology.find((candidate) => candidate.table === table)?.name;
+
+/** How tenant moves pace themselves and how long a fenced write waits: config `tenantMove` and the runtime's copy. */
 export const tenantMoveSettingsSchema = z.strictObject({
+  /** How long a write for a fenced tenant waits for the cutover to finish before answering 503 + Retry-After. */
   fenceWaitMs: z.number().int().min(0).max(10_000),
+  /** Backfill copy rate onto the target shard; keep it under what the target's capacity (or max WCU) allows. */
   backfillItemsPerSecond: z.number().int().positive(),
+  /** Cutover starts only once a barrier round trip through the replicator is faster than this. */
   catchUpLagMs: z.number().int().positive(),
+  /** Beacon items written per barrier round; enough to land in every stream shard of the source table. */
   barrierBeacons: z.number().int().min(1).max(1000),
+  /** A fence that cannot drain within this long is lifted and the cutover retried later. */
   cutoverTimeoutMs: z.number().int().positive(),
 });
 export type TenantMoveSettings = z.infer<typeof tenantMoveSettingsSchema>;
@@ -75,7 +91,7 @@ export const searchEngineSchema = z.discriminatedUnion('engine', [
 export type SearchEngineSettings = z.infer<typeof searchEngineSchema>;
 
 /** An environment variable holding JSON, validated with `schema`; the error names the variable. */
-function jsonOf<T>(schema: z.ZodType<T>, name: string) {
+export function jsonOf<T>(schema: z.ZodType<T>, name: string) {
   return z.string().transform((raw, ctx) => {
     try {
       return schema.parse(JSON.parse(raw));

@@ -16,7 +16,7 @@ import type { Clock, ControlStore, MigrationStore } from './core/ports.js';
 import { replicationRoutes, tenantMovePlaybook, type MoveShard, type TenantMoveParams } from './core/tenant-move.js';
 import type { TenantItemSource } from './core/tenant-items.js';
 import type { ShardName } from './core/tenancy.js';
-import { DEFAULT_TENANT_MOVE_SETTINGS, type RuntimeEnvironment } from './environment.js';
+import { DEFAULT_TENANT_MOVE_SETTINGS, shardOfTable, tableOfShard, type RuntimeEnvironment } from './environment.js';
 
 export interface MoveServices {
   readonly admin: MoveAdmin;
@@ -43,11 +43,7 @@ export interface MoveServicesOptions {
 export function composeMoves({ doc, env, control, clock, migrations, startRunner, writeRate }: MoveServicesOptions): MoveServices {
   const settings = env.tenantMove ?? DEFAULT_TENANT_MOVE_SETTINGS;
   const store = migrations ?? new DynamoMigrationStore(doc, env.controlTable);
-  const tableOf = (name: ShardName) => {
-    const shard = env.shards.find((candidate) => candidate.name === name);
-    if (!shard) throw new Error(`unknown shard ${name}`);
-    return shard.table;
-  };
+  const tableOf = (name: ShardName) => tableOfShard(env.shards, name);
   const shards = new Map<ShardName, MoveShard & { items: DynamoShardItems }>();
   const shard = (name: ShardName) => {
     let found = shards.get(name);
@@ -89,7 +85,7 @@ export function composeMoves({ doc, env, control, clock, migrations, startRunner
       settings,
     }),
     replicate: (from, records) => replicateChanges(from, records, { routes, shard: (name) => shard(name).items, barriers }),
-    shardOfTable: (tableName) => env.shards.find((candidate) => candidate.table === tableName)?.name,
+    shardOfTable: (tableName) => shardOfTable(env.shards, tableName) as ShardName | undefined,
     enumerate: (name) => shard(name).enumerate,
   };
 }

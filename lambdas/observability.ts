@@ -3,9 +3,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { OutcomeRecorder } from './core/ports.js';
+import { HEARTBEAT_METRICS, METRICS_NAMESPACE, SERVICE_DIMENSION } from './operations-contract.js';
 
-export const SERVICE_NAME = 'headroom';
-export const METRICS_NAMESPACE = 'Headroom';
+export const SERVICE_NAME = SERVICE_DIMENSION.service;
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({
@@ -15,20 +15,14 @@ export const metrics = new Metrics({
   logger: logger.createChild({ logLevel: 'ERROR' }),
 });
 
-/** Customer-outcome metrics that on-call is paged on. Low cardinality: tenant ids never become dimensions. */
-export const HEARTBEAT = {
-  conversationCreated: 'ConversationCreated',
-  commentCreated: 'CommentCreated',
-} as const;
-
-/** Heartbeat outcomes as EMF: one count per committed create, the tenant in metadata only. */
+/** Heartbeat outcomes as EMF (HEARTBEAT_METRICS): one count per committed create, the tenant in metadata only. */
 export const heartbeatMetrics: OutcomeRecorder = {
   conversationCreated(tenantId) {
     metrics.addMetadata('tenantId', tenantId);
-    metrics.addMetric(HEARTBEAT.conversationCreated, MetricUnit.Count, 1);
+    metrics.addMetric(HEARTBEAT_METRICS.conversationCreated, MetricUnit.Count, 1);
   },
   commentCreated(tenantId) {
     metrics.addMetadata('tenantId', tenantId);
-    metrics.addMetric(HEARTBEAT.commentCreated, MetricUnit.Count, 1);
+    metrics.addMetric(HEARTBEAT_METRICS.commentCreated, MetricUnit.Count, 1);
   },
 };

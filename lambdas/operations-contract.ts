@@ -2,7 +2,7 @@
 // environment of the two operations functions (the synthetic canary and the rollback action). lib/ alarms on
 // exactly the names the runtime emits, so renaming a metric here renames it in both places or in neither.
 import * as z from 'zod';
-import { ENV } from './environment.js';
+import { ENV, jsonOf } from './environment.js';
 
 /** Powertools Metrics namespace and its default `service` dimension (lambdas/observability.ts). */
 export const METRICS_NAMESPACE = 'Headroom';
@@ -47,16 +47,6 @@ export const OPERATIONS_ENV = {
 
 export const releaseTargetSchema = z.strictObject({ functionName: z.string().min(1), aliasName: z.string().min(1) });
 
-const jsonOf = <T>(schema: z.ZodType<T>) =>
-  z.string().transform((raw, ctx) => {
-    try {
-      return schema.parse(JSON.parse(raw));
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `not valid: ${String(error)}` });
-      return z.NEVER;
-    }
-  });
-
 export const canaryEnvironmentSchema = z.object({
   [OPERATIONS_ENV.canaryApiUrl]: z.url(),
   [OPERATIONS_ENV.canaryTokenSecretArn]: z.string().startsWith('arn:'),
@@ -67,7 +57,7 @@ export const canaryEnvironmentSchema = z.object({
 export const rollbackEnvironmentSchema = z.object({
   /** The control table holds the release ledger and the rollback history. */
   [ENV.controlTable]: z.string().min(3),
-  [OPERATIONS_ENV.releaseTargets]: jsonOf(z.record(z.string(), releaseTargetSchema)),
+  [OPERATIONS_ENV.releaseTargets]: jsonOf(z.record(z.string(), releaseTargetSchema), OPERATIONS_ENV.releaseTargets),
   [OPERATIONS_ENV.rollbackWindowMinutes]: z.coerce.number().int().min(1).max(1440),
   [OPERATIONS_ENV.heartbeatAlarmName]: z.string().min(1),
 });

@@ -51,7 +51,7 @@ import type { SearchServices } from './search-platform.js';
 import type { SearchIndex } from './core/search-index.js';
 import type { Playbook, RunOutcome } from './core/migration-runner.js';
 import type { TenantContext } from './core/tenancy.js';
-import { DEFAULT_TENANT_MOVE_SETTINGS, readRuntimeEnvironment, type RuntimeEnvironment } from './environment.js';
+import { DEFAULT_TENANT_MOVE_SETTINGS, readRuntimeEnvironment, tableOfShard, type RuntimeEnvironment } from './environment.js';
 import { heartbeatMetrics, logger, metrics } from './observability.js';
 import { Problem } from './problems.js';
 import { embeddedHost } from './embedded-host.js';
@@ -138,14 +138,9 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
   const control = overrides.control ?? new DynamoControlStore(doc, env.controlTable);
   const flagStore = overrides.flagStore ?? new DynamoFlagStore(doc, env.controlTable);
   const usageKeys = overrides.usageKeys ?? (env.usagePlans ? new ApiGatewayUsageKeys(env.usagePlans) : localUsageKeys);
-  const tables = new Map(env.shards.map((shard) => [shard.name, shard.table]));
   const conversationStore =
     overrides.conversationStore ??
-    ((tenant: TenantContext) => {
-      const table = tables.get(tenant.shard);
-      if (!table) throw new Error(`tenant ${tenant.tenantId} is placed on unknown shard ${tenant.shard}`);
-      return new DynamoConversationStore(doc, table, tenant.tenantId, tenant.epoch);
-    });
+    ((tenant: TenantContext) => new DynamoConversationStore(doc, tableOfShard(env.shards, tenant.shard), tenant.tenantId, tenant.epoch));
 
   const flagCache = createFlagCache({
     load: () => flagStore.loadAll(),
@@ -169,11 +164,8 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
   const directory = createTenantDirectory({ store: control, clock, ttlSeconds: env.directoryCacheSeconds });
   const router = createOverflowRouter(env.admission, clock);
 
-  const summaryStore = (tenant: TenantContext): SummaryStore => {
-    const table = tables.get(tenant.shard);
-    if (!table) throw new Error(`tenant ${tenant.tenantId} is placed on unknown shard ${tenant.shard}`);
-    return new DynamoSummaryStore(doc, table, tenant.tenantId);
-  };
+  const summaryStore = (tenant: TenantContext): SummaryStore =>
+    new DynamoSummaryStore(doc, tableOfShard(env.shards, tenant.shard), tenant.tenantId);
   const llmSettings = () => {
     if (!env.llm) throw new Problem('llm-unavailable', 'AI help is not configured on this platform (HEADROOM_LLM is not set).');
     return env.llm;

@@ -1,6 +1,7 @@
 // The one key schema. lib/ builds the CDK tables from these definitions and local/ issues CreateTable on
 // DynamoDB Local from them, so the cloud and the laptop can never drift apart. A tenant's items always start
 // with `T#<tenantId>#` so IAM `dynamodb:LeadingKeys` conditions can isolate tenants in infrastructure.
+import { fnv1a32 } from './core/fnv-hash.js';
 
 export type KeyType = 'S' | 'N';
 
@@ -116,10 +117,5 @@ export const controlKeys = {
 
 /** The listing bucket of a conversation: fixed for its lifetime, spreads one tenant's index writes 8 ways. */
 export function listingBucket(conversationId: string): number {
-  let hash = 2166136261;
-  for (let i = 0; i < conversationId.length; i++) {
-    hash ^= conversationId.charCodeAt(i);
-    hash = Math.imul(hash, 16777619);
-  }
-  return (hash >>> 0) % LISTING_BUCKETS;
+  return fnv1a32(conversationId) % LISTING_BUCKETS;
 }

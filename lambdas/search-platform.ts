@@ -1,6 +1,7 @@
 // The search composition: the engine behind the search port (OpenSearch on AWS, SQLite FTS5 locally), the
 // generation registry, the indexer's dependencies and the index migration. lambdas/platform.ts composes it on
 // first use, so functions that never search pay nothing for it at cold start.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -17,7 +18,7 @@ import type { ShadowComparison } from './core/search-service.js';
 import type { TenantItemSource } from './core/tenant-items.js';
 import type { TenantDirectory } from './core/tenant-directory.js';
 import type { ShardName } from './core/tenancy.js';
-import type { RuntimeEnvironment, SearchEngineSettings } from './environment.js';
+import { tableOfShard, type RuntimeEnvironment, type SearchEngineSettings } from './environment.js';
 import { metrics } from './observability.js';
 import { OPERATIONS_METRICS } from './operations-contract.js';
 import { Problem } from './problems.js';
@@ -86,9 +87,7 @@ export async function composeSearch(options: SearchServicesOptions): Promise<Sea
   const items = (shard: ShardName) => {
     let source = itemSources.get(shard);
     if (!source) {
-      const table = env.shards.find((candidate) => candidate.name === shard)?.table;
-      if (!table) throw new Error(`unknown shard ${shard}`);
-      source = new DynamoTenantItems(doc, table);
+      source = new DynamoTenantItems(doc, tableOfShard(env.shards, shard));
       itemSources.set(shard, source);
     }
     return source;
@@ -117,7 +116,7 @@ export async function composeSearch(options: SearchServicesOptions): Promise<Sea
       // Both the registry and the read flag are cached per instance for flagCacheSeconds.
       settleSeconds: options.settleSeconds ?? env.flagCacheSeconds + 5,
       pageSize: 500,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      sleep: sleep,
       ...(preflight ? { preflight } : {}),
     }),
     indexer: {

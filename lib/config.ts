@@ -1,7 +1,7 @@
 // One typed configuration with defaults for the whole app, overridable from cdk.json context `headroom`.
 // Plain data only (no CDK types) so the embedded platform reads the very same defaults.
 import * as z from 'zod';
-import { TIERS } from '../lambdas/environment.js';
+import { DEFAULT_TENANT_MOVE_SETTINGS, TIERS, tenantMoveSettingsSchema } from '../lambdas/environment.js';
 import { RESERVED_CONCURRENCY } from '../lambdas/functions.js';
 import { DEFAULT_LLM_SETTINGS, llmSettingsSchema } from '../lambdas/llm-routes.js';
 
@@ -125,18 +125,7 @@ export const configSchema = z
       jvmPressureAlarmPercent: z.number().min(50).max(100),
     }),
     /** Online tenant moves between shards (DESIGN.md §5, docs/runbooks/tenant-move.md). */
-    tenantMove: z.strictObject({
-      /** How long a write for a fenced tenant waits for the cutover to finish before answering 503 + Retry-After. */
-      fenceWaitMs: z.number().int().min(0).max(10_000),
-      /** Backfill copy rate onto the target shard; keep it under what the target's capacity (or max WCU) allows. */
-      backfillItemsPerSecond: z.number().int().positive(),
-      /** Cutover starts only once a barrier round trip through the replicator is faster than this. */
-      catchUpLagMs: z.number().int().positive(),
-      /** Beacon items written per barrier round; enough to land in every stream shard of the source table. */
-      barrierBeacons: z.number().int().min(1).max(1000),
-      /** A fence that cannot drain within this long is lifted and the cutover retried later. */
-      cutoverTimeoutMs: z.number().int().positive(),
-    }),
+    tenantMove: tenantMoveSettingsSchema,
     /** Paging on customer outcomes, the synthetic canary, and safe releases (DESIGN.md §6, docs/runbooks/heartbeat-alarm.md). */
     operations: z.strictObject({
       heartbeat: z.strictObject({
@@ -319,7 +308,7 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
     freeStorageAlarmMb: 20_480,
     jvmPressureAlarmPercent: 80,
   },
-  tenantMove: { fenceWaitMs: 2000, backfillItemsPerSecond: 2000, catchUpLagMs: 1000, barrierBeacons: 64, cutoverTimeoutMs: 1500 },
+  tenantMove: DEFAULT_TENANT_MOVE_SETTINGS,
   operations: {
     heartbeat: { bandWidth: 3, conversationsFloorPerMinute: 1, commentsFloorPerMinute: 1, evaluationMinutes: 5, breachingMinutes: 3 },
     canary: { enabled: true, everyMinutes: 1, deadlineSeconds: 45, awaitSearch: true, failedRunsToAlarm: 3 },

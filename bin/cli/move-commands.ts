@@ -1,6 +1,7 @@
 // `headroom shards list`, `headroom tenants move`, `headroom moves …`: tenant moves between shards as operators run
 // them. Arguments are validated with the API's own schemas before anything is sent; `moves status <id> --watch`
 // redraws a progress bar until the move needs the operator (soaking) or has finished.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { tenantPathSchema } from '../../lambdas/core/api-contract.js';
 import type { MoveView } from '../../lambdas/core/move-admin.js';
@@ -102,7 +103,7 @@ export function registerMoveCommands(program: Command, action: Action): void {
           process.stdout.write(
             `\r${progressBar(move.progress)}  ${move.phase.padEnd(12)}  copied ${move.copied}  lag ${move.lagMs ?? '-'} ms   `,
           );
-          await new Promise((resolve) => setTimeout(resolve, 1000));
+          await sleep(1000);
         }
       }),
     );

@@ -1,6 +1,7 @@
 // `headroom search …`: search generations and the index migration as operators run it. Arguments are validated
 // with the API's own schemas before anything is sent; `search migrate status` redraws progress bars while the
 // migration copies and verifies, and prints the per-tenant table once it needs the operator.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { searchCutoverSchema, searchRollbackSchema, startSearchMigrationSchema } from '../../lambdas/core/api-contract.js';
@@ -115,7 +116,7 @@ export function registerSearchCommands(program: Command, action: Action): void {
           process.stdout.write(
             `\r${status.migration.phase.padEnd(10)} ${progressBar(totals.tenants ? done / totals.tenants : 0)}  ${totals.documents} documents   `,
           );
-          await new Promise((resolve) => setTimeout(resolve, 1000));
+          await sleep(1000);
         }
       }),
     );

@@ -2,7 +2,7 @@
 // if it does not yet cover the conversation's current version. Summaries are derived data, so the processor
 // never fails a job over them: when the router sheds background work or every route fails, the summary is
 // skipped (counted as shed) and the next comment regenerates it. A summary write never replaces a newer one.
-import { renderTranscript } from './conversation-transcript.js';
+import { liveComments, renderTranscript } from './conversation-transcript.js';
 import type { Job } from './jobs.js';
 import type { ChatMessage } from './llm-provider.js';
 import { RoutingFailure, type LlmRouter } from './llm-router.js';
@@ -12,7 +12,6 @@ import type { TenantProfile } from './tenancy.js';
 import type { TokenQuota } from './token-quota.js';
 import { toTenantContext } from './tenancy.js';
 import { Problem } from '../problems.js';
-import type { CommentView } from './api-contract.js';
 
 export interface ConversationSummary {
   readonly conversationId: string;
@@ -65,16 +64,8 @@ export function summaryMessages(conversation: Parameters<typeof renderTranscript
   ];
 }
 
-async function allComments(store: ConversationStore, conversationId: string): Promise<CommentView[]> {
-  const comments: CommentView[] = [];
-  let after: string | undefined;
-  do {
-    const page = await store.listComments(conversationId, 100, after);
-    comments.push(...page.items.filter((comment) => !comment.deleted));
-    after = page.next;
-  } while (after !== undefined && comments.length < 1_000);
-  return comments;
-}
+/** Comments read for a summary; the transcript keeps the newest that fit its budget. */
+const MAX_COMMENTS_SUMMARIZED = 1_000;
 
 /** The job processor: `(job, deps) => outcome`. Cheap when nothing is due (no I/O for non-comment jobs). */
 export async function summarizeAfterComment(job: Job, deps: SummaryJobDeps): Promise<SummaryOutcome> {
@@ -95,7 +86,7 @@ export async function summarizeAfterComment(job: Job, deps: SummaryJobDeps): Pro
     if (error instanceof Problem) return 'over-quota';
     throw error;
   }
-  const comments = await allComments(store, conversationId);
+  const comments = await liveComments(store, conversationId, MAX_COMMENTS_SUMMARIZED);
   const router = await deps.router();
   try {
     const { completion, routing } = await router.complete({ lane: 'background', messages: summaryMessages({ conversation, comments }) });

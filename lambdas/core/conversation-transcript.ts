@@ -3,6 +3,7 @@
 // text cannot close the <conversation> tag around it. Long conversations keep their opening message and the
 // newest comments that fit the budget, because those are what a reply or a summary depends on.
 import type { CommentView, ConversationView } from './api-contract.js';
+import type { ConversationStore } from './ports.js';
 
 export interface TranscriptInput {
   readonly conversation: Pick<ConversationView, 'subject' | 'body' | 'author' | 'createdAt'>;
@@ -44,4 +45,16 @@ export function renderTranscript({ conversation, comments, summary }: Transcript
     comments: kept,
   };
   return `${TRANSCRIPT_OPEN}\n${quoteAsData(document)}\n${TRANSCRIPT_CLOSE}`;
+}
+
+/** The live comments of a conversation, oldest first, paged from its store until `limit` of them are read. */
+export async function liveComments(store: ConversationStore, conversationId: string, limit: number): Promise<CommentView[]> {
+  const comments: CommentView[] = [];
+  let after: string | undefined;
+  do {
+    const page = await store.listComments(conversationId, 100, after);
+    comments.push(...page.items.filter((comment) => !comment.deleted));
+    after = page.next;
+  } while (after !== undefined && comments.length < limit);
+  return comments;
 }

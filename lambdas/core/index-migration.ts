@@ -5,6 +5,7 @@
 // every tenant was cut over and the soak period passed. Every step is bounded and idempotent, and all progress
 // lives in the control table, so the runner can be killed at any point and resumes without changing results.
 import { Problem } from '../problems.js';
+import { fnv1a32 } from './fnv-hash.js';
 import type { FlagAdmin } from './flag-admin.js';
 import {
   advance,
@@ -591,13 +592,7 @@ function itemKey(tenantId: TenantId, documentId: string): { pk: string; sk: stri
 /** A sticky share of tenants: ordered by a hash of their id, so raising the percentage only ever adds tenants. */
 export function percentOf(tenants: readonly string[], percent: number): string[] {
   const count = Math.ceil((tenants.length * percent) / 100);
-  return [...tenants].sort((a, b) => stickyHash(a) - stickyHash(b) || a.localeCompare(b)).slice(0, count);
-}
-
-function stickyHash(value: string): number {
-  let hash = 2166136261;
-  for (let i = 0; i < value.length; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 16777619);
-  return hash >>> 0;
+  return [...tenants].sort((a, b) => fnv1a32(a) - fnv1a32(b) || a.localeCompare(b)).slice(0, count);
 }
 
 export type IndexMigration = ReturnType<typeof indexMigration>;

@@ -2,6 +2,7 @@
 // tenant's placement markers; every write checks its marker in the same transaction, so a writer holding a stale
 // route (old shard or old epoch) is refused by the storage itself, never by a cache it might not have refreshed.
 // A refused writer waits out a fence (bounded) or follows the directory to the tenant's new shard.
+import { setTimeout as delay } from 'node:timers/promises';
 import { Problem } from '../problems.js';
 import type { Clock, ConversationStore } from './ports.js';
 import type { TenantDirectory } from './tenant-directory.js';
@@ -41,8 +42,6 @@ export interface FencedWritesOptions {
   readonly onRefused?: (refusal: PlacementRefused) => void;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** A first retry soon after the refusal (most fences last milliseconds), doubling up to this. */
 const FIRST_BACKOFF_MS = 10;
 const MAX_BACKOFF_MS = 200;
@@ -60,7 +59,7 @@ const moving = (retryAfterSeconds: number) =>
  * backoff while the tenant is fenced. Other tenants never share this wait: the fence is per tenant.
  */
 export function fencedConversationStore(tenant: TenantContext, options: FencedWritesOptions): ConversationStore {
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? delay;
   let route = tenant;
   let store = options.storeFor(route);
 

@@ -2,8 +2,8 @@
 // router. The answer says which route served it and why; when no route can answer in time the caller gets a
 // 503 with Retry-After, and only tokens actually spent are charged to the tenant.
 import * as z from 'zod';
-import type { CommentView } from './api-contract.js';
 import type { SummaryStore } from './conversation-summary.js';
+import { liveComments } from './conversation-transcript.js';
 import { RoutingFailure, type LlmRouter, type RoutingDecision } from './llm-router.js';
 import type { ConversationStore } from './ports.js';
 import { notFound, Problem } from '../problems.js';
@@ -38,17 +38,6 @@ export interface ReplySuggestion {
 /** Comments read for context: the newest of them that fit the prompt budget are sent. */
 const MAX_COMMENTS_READ = 300;
 
-async function recentComments(store: ConversationStore, conversationId: string): Promise<CommentView[]> {
-  const comments: CommentView[] = [];
-  let after: string | undefined;
-  do {
-    const page = await store.listComments(conversationId, 100, after);
-    comments.push(...page.items.filter((comment) => !comment.deleted));
-    after = page.next;
-  } while (after !== undefined && comments.length < MAX_COMMENTS_READ);
-  return comments;
-}
-
 /** A routing failure as the caller sees it: 503, when to retry, and which routes were tried (no provider detail). */
 export function unavailable(failure: RoutingFailure): Problem {
   return new Problem(
@@ -66,7 +55,7 @@ export async function suggestReply(deps: ReplySuggestionDeps, conversationId: st
   await quota.ensureAvailable(tenant.tenantId, tenant.tier);
   const [conversation, comments, summary] = await Promise.all([
     store.getConversation(conversationId),
-    recentComments(store, conversationId),
+    liveComments(store, conversationId, MAX_COMMENTS_READ),
     deps.summaries.get(conversationId),
   ]);
   if (!conversation || conversation.deleted) throw notFound('Conversation');

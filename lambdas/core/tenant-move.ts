@@ -3,6 +3,7 @@
 // writes; the directory flips (epoch + 1) only after a barrier proved every change committed on the source before
 // the fence has been applied to the target; the old copy is kept in sync (reverse replication) and deleted only
 // at `complete`. Every step is idempotent, so the runner may be killed anywhere and simply run it again.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { TenantMoveSettings } from '../environment.js';
 import type { MigrationRecord, Playbook, StepResult } from './migration-runner.js';
 import {
@@ -145,7 +146,7 @@ const toKey = (text: string): ItemKey => {
 };
 
 export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMoveParams> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = deps.sleep ?? delay;
   const now = () => deps.clock.now().getTime();
   let roundCounter = 0;
 

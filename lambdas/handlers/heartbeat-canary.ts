@@ -1,5 +1,6 @@
 // EventBridge schedule (every minute): one synthetic heartbeat run as the canary tenant through the public API,
 // published as HeartbeatSuccess (1/0) and, for a completed round trip, HeartbeatRoundTripMs.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -56,7 +57,7 @@ export const handler = middy<unknown, void>()
         runHeartbeatCanary({
           api: createCanaryApiClient({ baseUrl: env[OPERATIONS_ENV.canaryApiUrl], token: value }),
           clock: systemClock,
-          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          sleep: sleep,
           deadline,
           nonce: randomBytes(12).toString('hex'),
           awaitSearch: env[OPERATIONS_ENV.canaryAwaitSearch],

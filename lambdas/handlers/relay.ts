@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { changeRecordOf } from '../adapters/aws/dynamodb-stream-records.js';
 import { logger, metrics } from '../observability.js';
+import { OPERATIONS_METRICS } from '../operations-contract.js';
 import { platform } from '../platform.js';
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
@@ -12,7 +13,7 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     const metric = metrics.singleMetric();
     metric.addDimension('tier', tier);
     metric.addMetadata('group', group);
-    metric.addMetric('JobsOverflowed', MetricUnit.Count, jobs);
+    metric.addMetric(OPERATIONS_METRICS.jobsOverflowed, MetricUnit.Count, jobs);
   }
   return { batchItemFailures: result.failedSequenceNumbers.map((itemIdentifier) => ({ itemIdentifier })) };
 };

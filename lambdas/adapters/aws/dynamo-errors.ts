@@ -1,4 +1,5 @@
 // DynamoDB reports why a transaction was cancelled per item; callers need to know which condition failed.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -24,7 +25,7 @@ export async function withConflictRetry<T>(attempt: () => Promise<T>, attempts =
       return await attempt();
     } catch (error) {
       if (i >= attempts || !isTransactionConflict(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** i));
+      await sleep(Math.random() * 10 * 2 ** i);
     }
   }
 }

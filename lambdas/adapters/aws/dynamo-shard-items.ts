@@ -1,6 +1,7 @@
 // One shard table as tenant moves use it: version-guarded copies, consistent batch reads, throttled deletes, the
 // tenant's placement markers (the write fence) and barrier beacons. Conditions live here, next to the keys, so
 // the guard `attribute_not_exists(pk) OR v < :v` is the only way a move ever writes a tenant item.
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -25,7 +26,7 @@ const chunks = <T>(items: readonly T[], size: number): T[][] =>
 async function untilDone<T>(initial: T | undefined, send: (request: T) => Promise<T | undefined>): Promise<void> {
   let pending = initial;
   for (let attempt = 0; pending !== undefined; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 10 * 2 ** attempt)));
+    if (attempt > 0) await sleep(Math.min(1000, 10 * 2 ** attempt));
     pending = await send(pending);
   }
 }

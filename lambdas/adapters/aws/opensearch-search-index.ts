@@ -5,6 +5,7 @@
 // Every request names its index in the path, never in the body: the domain refuses explicit indexes in bodies, so
 // an identity policy on the generation indexes is all a caller can reach. A write to a generation that was dropped
 // fails rather than re-creating it: auto-creation is off for the generation indexes.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
@@ -77,7 +78,7 @@ export class OpenSearchSearchIndex implements SearchIndex {
   ) {
     this.retries = options.retries ?? 5;
     this.backoffMs = options.backoffMs ?? 100;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? sleep;
   }
 
   async ensureGeneration(generation: Generation, mapping: SearchMapping = {}): Promise<void> {

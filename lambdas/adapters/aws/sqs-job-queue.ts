@@ -1,6 +1,7 @@
 // Sends jobs to the fair queues with SendMessageBatch. Every entry carries MessageGroupId = the job's tenant
 // group (that is what makes a standard queue fair). Entries SQS refuses are retried with backoff, and whatever
 // still fails is returned to the caller, never dropped.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Job } from '../../core/jobs.js';
 import type { JobQueue } from '../../core/ports.js';
@@ -26,7 +27,7 @@ export class SqsJobQueue implements JobQueue {
   private async sendBatch(url: string, batch: Job[]): Promise<Job[]> {
     let pending = batch;
     for (let attempt = 1; pending.length > 0 && attempt <= this.attempts; attempt++) {
-      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt * Math.random()));
+      if (attempt > 1) await sleep(50 * 2 ** attempt * Math.random());
       try {
         const result = await this.sqs.send(
           new SendMessageBatchCommand({
