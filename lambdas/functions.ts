@@ -117,7 +117,7 @@ const tenantReads: FunctionNeeds = { platform: true, control: { access: 'read' }
 /** An operator request (IAM on AWS): tenants, tokens, flags and migrations live in the control table. */
 const adminWrites: FunctionNeeds = { platform: true, control: { access: 'read-write' } };
 
-/** Migration steps run up to Lambda's 15 min ceiling less a margin; one step backfills a long page or runs a cutover. */
+/** Five minutes: one step backfills a long page or runs a cutover without being cut short (Lambda allows 15). */
 const MIGRATION_STEP_TIMEOUT_SECONDS = 300;
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
@@ -268,7 +268,7 @@ export function functionDefinition(name: string): FunctionDefinition {
 export const functionsTriggeredBy = (kind: TriggerKind): readonly FunctionDefinition[] =>
   FUNCTIONS.filter((definition) => definition.trigger.kind === kind);
 
-/** The functions behind API Gateway, the authorizer last (as the API stack builds the route handlers after it). */
+/** The functions behind API Gateway: the route functions, then the authorizer. */
 export const API_FUNCTION_NAMES = [...functionsTriggeredBy('api'), ...functionsTriggeredBy('authorizer')].map(
   (definition) => definition.name as ApiFunctionName,
 );

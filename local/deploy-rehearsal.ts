@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV } from '../lambdas/environment.js';
 import { FUNCTIONS, type FunctionName } from '../lambdas/functions.js';
-import { localTableName } from '../lambdas/schema.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { OPERATIONS_ENV } from '../lambdas/operations-contract.js';
+import { controlKeys, localTableName } from '../lambdas/schema.js';
 import { startAwsServiceFakes, type AwsServiceFakes, type RecordedRequest } from './aws-service-fakes.js';
 import { BundleLoadError, startBareFunction } from './bare-function.js';
 import type { CloudAssembly, SynthesizedFunction } from './cloud-assembly.js';
@@ -49,11 +52,18 @@ export interface RehearsalOptions {
 }
 
 interface Expectation {
+  /** The event, or how to build it from the function's resolved environment. */
   readonly event: unknown;
+  readonly eventFrom?: (environment: Readonly<Record<string, string>>) => unknown;
   /** The answer the source gave for the same event, when there is one. */
   readonly source?: unknown;
   /** Checks the bundle's answer (and the AWS requests it made); returns what was checked, or throws. */
-  readonly check: (result: unknown, requests: readonly RecordedRequest[], output: readonly string[]) => string;
+  readonly check: (
+    result: unknown,
+    requests: readonly RecordedRequest[],
+    output: readonly string[],
+    environment: Readonly<Record<string, string>>,
+  ) => string | Promise<string>;
 }
 
 type ProxyResult = { statusCode: number; headers?: Record<string, string>; body?: string };
@@ -283,9 +293,13 @@ function expectationsFor(
       return `round trip through ${platform.url} succeeded (HeartbeatSuccess 1)`;
     },
   };
-  // CodeDeploy's state change for a release starting: the rollback action records it in the release ledger.
+  // CodeDeploy's state change for a release of one of the aliases it manages starting: the rollback action reads the
+  // alias's current version and records the release in the ledger.
+  const releaseTargets = (environment: Readonly<Record<string, string>>) =>
+    Object.entries(JSON.parse(environment[OPERATIONS_ENV.releaseTargets] ?? '{}') as Record<string, { functionName: string }>);
   expectations['rollback-action'] = {
-    event: {
+    event: undefined,
+    eventFrom: (environment) => ({
       version: '0',
       id: 'rehearsal',
       'detail-type': 'CodeDeploy Deployment State-change Notification',
@@ -293,13 +307,22 @@ function expectationsFor(
       time: new Date().toISOString(),
       region: REGION,
       detail: {
-        deploymentGroup: 'healthzReleaseDeploymentB544A03F',
+        deploymentGroup: releaseTargets(environment)[0]?.[0],
         deploymentId: 'd-REHEARSAL',
         state: 'START',
         application: 'rehearsal',
       },
+    }),
+    check: async (_result, requests, _output, environment) => {
+      const [, target] = releaseTargets(environment)[0] ?? [];
+      if (!target) throw new Error('its environment names no released aliases');
+      requested(requests, 'lambda', new RegExp(`^GET /2015-03-31/functions/${target.functionName}/aliases/`), 'GetAlias');
+      const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: platform.dynamoEndpoint }));
+      const { Item } = await doc.send(new GetCommand({ TableName: localTableName.control, Key: controlKeys.release(target.functionName) }));
+      doc.destroy();
+      if (Item?.deploymentId !== 'd-REHEARSAL') throw new Error(`the release ledger holds ${JSON.stringify(Item ?? null)}`);
+      return `release of ${target.functionName} recorded in the ledger (previous version ${String(Item.previousVersion)})`;
     },
-    check: () => 'release START recorded',
   };
   return expectations;
 }
@@ -404,11 +427,11 @@ async function rehearseOne(
   }
   try {
     fakes.requests.length = 0;
-    const { result, durationMs } = await bare.invoke(expectation.event);
+    const { result, durationMs } = await bare.invoke(expectation.eventFrom ? expectation.eventFrom(environment) : expectation.event);
     const requests = [...fakes.requests];
     const awsRequests = [...new Set(requests.map((request) => `${request.service} ${request.operation}`))];
     try {
-      const detail = expectation.check(result, requests, bare.output());
+      const detail = await expectation.check(result, requests, bare.output(), environment);
       return { name: fn.name, ok: true, bundleBytes: bare.bundleBytes, initMs: bare.initMs, invokeMs: durationMs, detail, awsRequests };
     } catch (error) {
       return {

@@ -31,8 +31,7 @@ export async function loadFunctions(source: HandlerSource): Promise<ReadonlyMap<
         url = new URL(`../lambdas/handlers/${definition.name}.ts`, import.meta.url).href;
       } else {
         const synthesized = assembly.functions.get(definition.name);
-        if (!synthesized)
-          throw new Error(`${source === 'sources' ? '' : source.bundles} has no bundle for function ${definition.name}; synthesize again`);
+        if (!synthesized) throw new Error(`${assembly.dir} has no bundle for function ${definition.name}; synthesize the app again`);
         const entry = handlerEntry(synthesized);
         exportName = entry.exportName;
         url = `${pathToFileURL(entry.file).href}?platform=${instance}`;
