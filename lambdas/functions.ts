@@ -255,6 +255,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
 ];
 
+/** CloudFormation metadata naming a function's row: lib/ sets it, the rehearsal and the tests find functions by it. */
+export const FUNCTION_METADATA_KEY = 'headroom:function';
+
 const BY_NAME = new Map(FUNCTIONS.map((definition) => [definition.name, definition]));
 
 /** One row of the manifest; throws for a name that has none. */

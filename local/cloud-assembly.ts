@@ -3,9 +3,7 @@
 // the `headroom:function` metadata lib/constructs/handler-function.ts puts on each function.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { functionDefinition, type FunctionName } from '../lambdas/functions.js';
-
-const FUNCTION_METADATA_KEY = 'headroom:function';
+import { FUNCTION_METADATA_KEY, functionDefinition, type FunctionName } from '../lambdas/functions.js';
 
 export interface CfnResource {
   readonly Type: string;

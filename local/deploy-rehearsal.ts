@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV } from '../lambdas/environment.js';
-import { FUNCTIONS, type FunctionName } from '../lambdas/functions.js';
+import { FUNCTIONS, functionDefinition, type FunctionName } from '../lambdas/functions.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { OPERATIONS_ENV } from '../lambdas/operations-contract.js';
@@ -221,7 +221,7 @@ function expectationsFor(
 ): Partial<Record<FunctionName, Expectation>> {
   const expectations: Partial<Record<FunctionName, Expectation>> = {};
   for (const [name, invocation] of captured) {
-    const { trigger } = FUNCTIONS.find((definition) => definition.name === name)!;
+    const { trigger } = functionDefinition(name);
     if (trigger.kind === 'api') {
       expectations[name] = {
         event: invocation.event,

@@ -133,11 +133,17 @@ function localTopology(config: HeadroomConfig): ShardTopology {
 }
 
 /** The environment builder's inputs on this machine: local table names, the emulator's queues, SQLite search. */
-function localEnvironmentInputs(config: HeadroomConfig, sqs: SqsEmulator, cursorKey: string, dataDir: string): EnvironmentInputs {
+function localEnvironmentInputs(
+  config: HeadroomConfig,
+  llm: LlmSettings,
+  sqs: SqsEmulator,
+  cursorKey: string,
+  dataDir: string,
+): EnvironmentInputs {
   return {
     target: 'embedded',
     json: JSON.stringify,
-    settings: platformSettings(config),
+    settings: { ...platformSettings(config), llm },
     shards: localTopology(config),
     controlTable: localTableName.control,
     jobQueues: Object.fromEntries(
@@ -231,6 +237,8 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   // Stops in reverse order of start: the bridge first (no new work), then relays, consumers, queues, tables.
   const stopAll = async () => {
     for (const part of running.reverse()) await part.stop();
+    // Its services are stopped: no later module copy may find them.
+    installEmbeddedHost(undefined);
     await closeMetrics();
     await dynamo.stop();
   };
@@ -238,7 +246,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     process.env.AWS_REGION ??= 'us-east-1';
     const sqs = await startSqsEmulator({ dataDir });
     running.push(sqs);
-    const inputs = localEnvironmentInputs(config, sqs, cursorKey, dataDir);
     const simulator = options.llm ? undefined : await startProviderSimulator({ providers: SIMULATED_PROVIDERS });
     if (simulator) {
       running.push(simulator);
@@ -246,7 +253,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       writeFileSync(join(dataDir, 'provider-simulator-url'), `${simulator.url}\n`);
     }
     const llm = options.llm ?? simulatedLlmSettings(config.llm, simulator as ProviderSimulator);
-    const localInputs: EnvironmentInputs = { ...inputs, settings: { ...platformSettings(config), llm } };
+    const localInputs = localEnvironmentInputs(config, llm, sqs, cursorKey, dataDir);
     const environments = embeddedFunctions().map((definition) => ({
       definition,
       environment: functionEnvironment(definition, localInputs),

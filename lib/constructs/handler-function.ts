@@ -10,16 +10,13 @@ import { Architecture, Runtime, Tracing, type CfnFunction } from 'aws-cdk-lib/aw
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { functionDefinition, type FunctionDefinition, type FunctionName } from '../../lambdas/functions.js';
+import { FUNCTION_METADATA_KEY, functionDefinition, type FunctionDefinition, type FunctionName } from '../../lambdas/functions.js';
 import { acknowledgeFunction } from '../policy-validation.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Bundled dependencies written for CommonJS still call `require`; an ESM bundle has to provide it. */
 const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-
-/** CloudFormation metadata key naming a function's manifest row: the deploy rehearsal and the tests find functions by it. */
-export const FUNCTION_METADATA_KEY = 'headroom:function';
 
 /** What a manifest row leaves to configuration (lib/config.ts `runtime`). */
 export interface FunctionRuntimeDefaults {

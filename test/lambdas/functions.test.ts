@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_ONLY_VARIABLES } from '../../lambdas/function-environment.js';
-import { FUNCTIONS, RESERVED_CONCURRENCY, type FunctionDefinition } from '../../lambdas/functions.js';
+import { FUNCTION_METADATA_KEY, FUNCTIONS, RESERVED_CONCURRENCY, type FunctionDefinition } from '../../lambdas/functions.js';
 import { JOB_QUEUES } from '../../lambdas/queues.js';
 import { ROUTES } from '../../lambdas/routes.js';
 import { resolveConfig } from '../../lib/config.js';
@@ -23,14 +23,14 @@ const mentions = (value: unknown, id: string) => JSON.stringify(value ?? null).i
 const ofType = (type: string) => resources.filter(([, resource]) => resource.Type === type);
 
 function synthesized(definition: FunctionDefinition): [string, Resource] {
-  const found = ofType('AWS::Lambda::Function').filter(([, resource]) => resource.Metadata?.['headroom:function'] === definition.name);
+  const found = ofType('AWS::Lambda::Function').filter(([, resource]) => resource.Metadata?.[FUNCTION_METADATA_KEY] === definition.name);
   expect(found, definition.name).toHaveLength(1);
   return found[0]!;
 }
 
 describe('the manifest and the synthesized app', () => {
   it('synthesizes exactly the functions of the manifest, each once', () => {
-    const names = ofType('AWS::Lambda::Function').map(([, resource]) => resource.Metadata?.['headroom:function']);
+    const names = ofType('AWS::Lambda::Function').map(([, resource]) => resource.Metadata?.[FUNCTION_METADATA_KEY]);
     expect(names.sort()).toEqual(FUNCTIONS.map((definition) => definition.name).sort());
     expect(app).toBeDefined();
   });
