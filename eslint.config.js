@@ -41,7 +41,18 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['**/lambdas/core/**', '**/lambdas/handlers/**', '**/lambdas/adapters/**', '**/lambdas/middleware/**', '**/local/**'] },
+        {
+          patterns: [
+            '**/lambdas/core/**',
+            // Core's vocabulary that infrastructure speaks too (gateway responses are problems).
+            '!**/lambdas/core/problems.js',
+            '**/lambdas/handlers/**',
+            '**/lambdas/adapters/**',
+            '**/lambdas/middleware/**',
+            '**/lambdas/composition/**',
+            '**/local/**',
+          ],
+        },
       ],
     },
   },
@@ -61,7 +72,7 @@ export default tseslint.config(
             '@aws-lambda-powertools/*',
             '**/local/**',
             '**/observability.js',
-            '**/platform.js',
+            '**/composition/**',
           ],
         },
       ],

@@ -13,14 +13,14 @@ import { v7 as uuidv7 } from 'uuid';
 import { MemoryControlStore } from '../lambdas/adapters/memory/memory-control-store.js';
 import { MemoryConversationData } from '../lambdas/adapters/memory/memory-conversation-store.js';
 import { MemoryFlagStore } from '../lambdas/adapters/memory/memory-flag-store.js';
-import type { TenantId } from '../lambdas/core/tenancy.js';
-import { createPlatform, installPlatform } from '../lambdas/platform.js';
+import type { TenantId } from '../lambdas/core/tenancy/tenancy.js';
+import { createPlatform, installPlatform } from '../lambdas/composition/platform.js';
 import { listingBucket, localTableName, shardKeys } from '../lambdas/schema.js';
 import { FUNCTIONS } from '../lambdas/functions.js';
 import { startBareFunction } from '../local/bare-function.js';
 import { captureMetrics } from '../local/metrics-sink.js';
 import { synthesizeApp } from '../local/synthesized-app.js';
-import { startLocalPlatform } from '../local/platform.js';
+import { startLocalPlatform } from '../local/embedded-platform.js';
 import { closedLoop, median, percentile, round, type Benchmark, type BenchmarkContext } from './harness.js';
 
 const context = { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;

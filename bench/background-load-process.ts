@@ -1,7 +1,7 @@
 // Background-lane load in its own process, as on AWS where the job worker and suggest-reply are separate
 // functions: they share the providers' capacity, never a CPU. Its own router enforces the background share.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RoutingFailure } from '../lambdas/core/llm-router.js';
+import { RoutingFailure } from '../lambdas/core/llm/llm-router.js';
 import { BENCH_MESSAGES, benchRouter } from './llm-load.js';
 
 interface Params {

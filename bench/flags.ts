@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { MemoryFlagStore } from '../lambdas/adapters/memory/memory-flag-store.js';
-import { flagAdmin } from '../lambdas/core/flag-admin.js';
-import { createFlagCache } from '../lambdas/core/flag-cache.js';
-import { HeadroomFlagProvider } from '../lambdas/core/flag-provider.js';
-import { startLocalPlatform } from '../local/platform.js';
+import { flagAdmin } from '../lambdas/core/flags/flag-admin.js';
+import { createFlagCache } from '../lambdas/core/flags/flag-cache.js';
+import { HeadroomFlagProvider } from '../lambdas/core/flags/flag-provider.js';
+import { startLocalPlatform } from '../local/embedded-platform.js';
 import { percentile, round, type Benchmark, type BenchmarkContext } from './harness.js';
 
 const boolFlag = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' };

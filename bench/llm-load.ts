@@ -1,7 +1,7 @@
 // What the llm-routing benchmark's load generators share: the routes (two simulated providers, the primary
 // preferred by weight), a router built on the real OpenAI-compatible adapter, and the request they send.
 import { OpenAiCompatibleProvider } from '../lambdas/adapters/http/openai-compatible-provider.js';
-import { createLlmRouter, type LlmRouter, type RoutingObserver } from '../lambdas/core/llm-router.js';
+import { createLlmRouter, type LlmRouter, type RoutingObserver } from '../lambdas/core/llm/llm-router.js';
 import { DEFAULT_LLM_SETTINGS, type LlmSettings } from '../lambdas/llm-routes.js';
 
 /** What each route may have in flight from one instance: more than a provider serves at once, as with many instances. */

@@ -3,7 +3,7 @@
 // and a secondary, closed-loop interactive traffic and background traffic, and injects its fault a third of the
 // way in: healthy; primary outage; primary latency spike (p99 × 10); 429 storm on the primary; background flood.
 // A reference run of the flood with no lane isolation shows what the background share protects against.
-import { RoutingFailure } from '../lambdas/core/llm-router.js';
+import { RoutingFailure } from '../lambdas/core/llm/llm-router.js';
 import { BENCH_MESSAGES, benchRouter, ROUTE_CONCURRENCY } from './llm-load.js';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -1,5 +1,5 @@
 // `npm run bench -- search-migration`: an index migration on the embedded engines (DynamoDB Local as the source of
-// truth, SQLite FTS5 as the search engine), with the production migration code (lambdas/core/index-migration.ts,
+// truth, SQLite FTS5 as the search engine), with the production migration code (lambdas/core/migrations/index-migration.ts,
 // the runner, the DynamoDB adapters, the indexer). Three measurements:
 // - backfill: docs/s from the moment dual-write is on until every tenant is copied, against a baseline measured
 //   in the same run: the same documents bulk-written straight into SQLite (no source reads, no version checks);
@@ -21,16 +21,16 @@ import { DynamoSearchGenerationStore } from '../lambdas/adapters/aws/dynamo-sear
 import { DynamoTenantItems } from '../lambdas/adapters/aws/dynamo-tenant-items.js';
 import { DynamoFlagStore } from '../lambdas/adapters/aws/dynamo-flag-store.js';
 import { SqliteSearchIndex } from '../lambdas/adapters/local/sqlite-search-index.js';
-import { flagAdmin } from '../lambdas/core/flag-admin.js';
-import { INDEX_MIGRATION_PHASES, indexMigration } from '../lambdas/core/index-migration.js';
-import { runMigrationSteps } from '../lambdas/core/migration-runner.js';
+import { flagAdmin } from '../lambdas/core/flags/flag-admin.js';
+import { INDEX_MIGRATION_PHASES, indexMigration } from '../lambdas/core/migrations/index-migration.js';
+import { runMigrationSteps } from '../lambdas/core/migrations/migration-runner.js';
 import { systemClock, type ControlStore } from '../lambdas/core/ports.js';
-import { cachedGenerations } from '../lambdas/core/search-generations.js';
-import { indexJob } from '../lambdas/core/search-indexer.js';
-import { toSearchDocument, type SearchDocument, type VersionEntry } from '../lambdas/core/search-index.js';
-import { createTenantDirectory } from '../lambdas/core/tenant-directory.js';
-import type { ShardName, TenantId, TenantProfile } from '../lambdas/core/tenancy.js';
-import { driftOf, latestById } from '../lambdas/core/version-diff.js';
+import { cachedGenerations } from '../lambdas/core/search/search-generations.js';
+import { indexJob } from '../lambdas/core/search/search-indexer.js';
+import { toSearchDocument, type SearchDocument, type VersionEntry } from '../lambdas/core/search/search-index.js';
+import { createTenantDirectory } from '../lambdas/core/tenancy/tenant-directory.js';
+import type { ShardName, TenantId, TenantProfile } from '../lambdas/core/tenancy/tenancy.js';
+import { driftOf, latestById } from '../lambdas/core/migrations/version-diff.js';
 import { CONTROL_TABLE, listingBucket, SHARD_TABLE, shardKeys } from '../lambdas/schema.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { ensureTables } from '../local/tables.js';

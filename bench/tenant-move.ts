@@ -1,6 +1,6 @@
 // `npm run bench -- tenant-move`: moves a busy tenant between shards while it and ten other tenants keep writing,
 // then audits the target against every acknowledged write. The move machinery is the production code (the move
-// composition of lambdas/move-platform.ts, the migration runner, one stream replicator per shard, writers going
+// composition of lambdas/composition/moves.ts, the migration runner, one stream replicator per shard, writers going
 // through the fenced DynamoDB conversation store with their own 30 s directory cache, like API instances) on an
 // in-memory DynamoDB Local; the HTTP bridge and the job pipeline are left out so the figures are the move's own.
 // Each run is randomized: the tenant's size (±10 %), its source and target shard, the other tenants' shards.
@@ -15,15 +15,15 @@ import { changeRecordOf } from '../lambdas/adapters/aws/dynamodb-stream-records.
 import { DynamoControlStore } from '../lambdas/adapters/aws/dynamo-control-store.js';
 import { DynamoConversationStore } from '../lambdas/adapters/aws/dynamo-conversation-store.js';
 import { DynamoMigrationStore } from '../lambdas/adapters/aws/dynamo-migration-store.js';
-import { runMigrationSteps, type MigrationRecord, type Playbook } from '../lambdas/core/migration-runner.js';
-import { fencedConversationStore } from '../lambdas/core/placement-fence.js';
+import { runMigrationSteps, type MigrationRecord, type Playbook } from '../lambdas/core/migrations/migration-runner.js';
+import { fencedConversationStore } from '../lambdas/core/tenancy/placement-fence.js';
 import { systemClock, type ConversationStore } from '../lambdas/core/ports.js';
-import { createTenantDirectory } from '../lambdas/core/tenant-directory.js';
-import type { TenantMoveParams } from '../lambdas/core/tenant-move.js';
-import type { TenantContext, TenantId } from '../lambdas/core/tenancy.js';
+import { createTenantDirectory } from '../lambdas/core/tenancy/tenant-directory.js';
+import type { TenantMoveParams } from '../lambdas/core/moves/tenant-move.js';
+import type { TenantContext, TenantId } from '../lambdas/core/tenancy/tenancy.js';
 import { DEFAULT_TENANT_MOVE_SETTINGS, type RuntimeEnvironment, type ShardTopology } from '../lambdas/environment.js';
-import { composeMoves, type MoveServices } from '../lambdas/move-platform.js';
-import { Problem } from '../lambdas/problems.js';
+import { composeMoves, type MoveServices } from '../lambdas/composition/moves.js';
+import { Problem } from '../lambdas/core/problems.js';
 import { CONTROL_TABLE, listingBucket, SHARD_TABLE, shardKeys } from '../lambdas/schema.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { startDynamoDbStreamSource, type DynamoDbStreamSource } from '../local/dynamodb-stream-source.js';

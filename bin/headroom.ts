@@ -5,8 +5,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { createTenantSchema, flagPathSchema, queuePathSchema, tenantPathSchema, type TenantView } from '../lambdas/core/api-contract.js';
-import type { FlagSummary } from '../lambdas/core/flag-admin.js';
-import { tenantListSchema } from '../lambdas/core/flag-definitions.js';
+import type { FlagSummary } from '../lambdas/core/flags/flag-admin.js';
+import { tenantListSchema } from '../lambdas/core/flags/flag-definitions.js';
 import { TIERS } from '../lambdas/environment.js';
 import { CliError, connect, DEFAULT_ENDPOINT, type AdminClient } from './cli/admin-client.js';
 import { emit, keyValues, table } from './cli/output.js';
@@ -15,7 +15,7 @@ import { registerLlmCommands } from './cli/llm-commands.js';
 import { registerMoveCommands } from './cli/move-commands.js';
 import { registerSearchCommands } from './cli/search-commands.js';
 import { operationsReport } from './cli/operations-report.js';
-import type { OperationsSnapshot } from '../lambdas/core/operations-snapshot.js';
+import type { OperationsSnapshot } from '../lambdas/core/operations/operations-snapshot.js';
 
 interface GlobalOptions {
   readonly json?: boolean;

@@ -1,7 +1,7 @@
 // `npm start`: the whole platform on one machine, on real local engines, no AWS account.
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { startLocalPlatform } from '../local/platform.js';
+import { startLocalPlatform } from '../local/embedded-platform.js';
 import { JavaMissingError } from '../local/dynamodb-local.js';
 import type { HandlerSource } from '../local/function-modules.js';
 import { synthesizeApp } from '../local/synthesized-app.js';

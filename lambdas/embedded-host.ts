@@ -3,7 +3,7 @@
 // snapshot. It is installed on globalThis, so a handler bundle loaded into the embedded platform, which carries
 // its own copy of every module, finds the same host as the sources do. Nothing installs it on Lambda, and so no
 // Lambda bundle ever contains the local search engine: the host builds it, outside every bundle.
-import type { PlatformOverrides } from './platform.js';
+import type { PlatformOverrides } from './composition/platform.js';
 
 export type EmbeddedHost = Pick<
   PlatformOverrides,

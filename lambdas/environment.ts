@@ -1,5 +1,5 @@
 // The contract between infrastructure and runtime: lib/ sets these variables on every function, the embedded
-// platform sets the same ones for itself, and the runtime reads them in exactly one place (lambdas/platform.ts).
+// platform sets the same ones for itself, and the runtime reads them in exactly one place (lambdas/composition/platform.ts).
 import * as z from 'zod';
 import { llmSettingsSchema } from './llm-routes.js';
 
@@ -23,7 +23,7 @@ export const ENV = {
   migrationRunnerArn: 'HEADROOM_MIGRATION_RUNNER_ARN',
   /** JSON search engine settings (`searchEngineSchema`): OpenSearch on AWS, SQLite FTS5 locally. Unset: no search. */
   search: 'HEADROOM_SEARCH',
-  /** JSON LlmSettings (lambdas/core/llm-routes.ts): routes, lanes, quotas, deadlines. Unset: no AI features. */
+  /** JSON LlmSettings (lambdas/llm-routes.ts): routes, lanes, quotas, deadlines. Unset: no AI features. */
   llm: 'HEADROOM_LLM',
 } as const;
 

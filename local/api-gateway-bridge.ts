@@ -11,8 +11,8 @@ import type {
   APIGatewayTokenAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import { Problem } from '../lambdas/problems.js';
-import { createTokenBuckets } from '../lambdas/core/token-bucket.js';
+import { Problem } from '../lambdas/core/problems.js';
+import { createTokenBuckets } from '../lambdas/core/fairness/token-bucket.js';
 import type { Tier } from '../lambdas/environment.js';
 import type { RouteFunctionName } from '../lambdas/functions.js';
 import { ROUTES, type Route } from '../lambdas/routes.js';

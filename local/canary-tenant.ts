@@ -1,9 +1,9 @@
 // The synthetic heartbeat acts as a `canary` tenant, created on first start like the demo tenant. Its token is kept
 // in the data directory (owner-only) because the control table stores only the hash; when the stored token no
 // longer matches (rotated by an operator), a fresh one is issued, since the canary must always be able to write.
-import { hashToken } from '../lambdas/core/api-tokens.js';
-import type { TenantId } from '../lambdas/core/tenancy.js';
-import { platform } from '../lambdas/platform.js';
+import { hashToken } from '../lambdas/core/tenancy/api-tokens.js';
+import type { TenantId } from '../lambdas/core/tenancy/tenancy.js';
+import { platform } from '../lambdas/composition/platform.js';
 import { readSecret, writeSecret } from './local-secrets.js';
 
 export const CANARY_TENANT = 'canary' as TenantId;

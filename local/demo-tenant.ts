@@ -1,8 +1,8 @@
 // On first start the embedded platform creates a `demo` tenant so the README walkthrough works at once. Its token
 // is kept in the data directory (owner-only) because the control table stores only the token's hash.
-import { hashToken } from '../lambdas/core/api-tokens.js';
-import type { TenantId } from '../lambdas/core/tenancy.js';
-import { platform } from '../lambdas/platform.js';
+import { hashToken } from '../lambdas/core/tenancy/api-tokens.js';
+import type { TenantId } from '../lambdas/core/tenancy/tenancy.js';
+import { platform } from '../lambdas/composition/platform.js';
 import { readSecret, writeSecret } from './local-secrets.js';
 
 export const DEMO_TENANT = 'demo' as TenantId;

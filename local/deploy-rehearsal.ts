@@ -17,7 +17,7 @@ import { controlKeys, localTableName } from '../lambdas/schema.js';
 import { startAwsServiceFakes, type AwsServiceFakes, type RecordedRequest } from './aws-service-fakes.js';
 import { BundleLoadError, startBareFunction } from './bare-function.js';
 import type { CloudAssembly, SynthesizedFunction } from './cloud-assembly.js';
-import { startLocalPlatform, type Invocation, type LocalPlatform } from './platform.js';
+import { startLocalPlatform, type Invocation, type LocalPlatform } from './embedded-platform.js';
 import { resolveValue, type ResourceRef } from './template-references.js';
 
 const REGION = 'us-east-1';

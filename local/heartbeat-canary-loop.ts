@@ -5,7 +5,7 @@
 // failure the next run comes sooner, so a broken write path is confirmed (and paged) within two minutes.
 import { randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { CANARY_METRICS, runHeartbeatCanary, type CanaryApi, type CanaryOutcome } from '../lambdas/core/heartbeat-canary.js';
+import { CANARY_METRICS, runHeartbeatCanary, type CanaryApi, type CanaryOutcome } from '../lambdas/core/operations/heartbeat-canary.js';
 import { metrics } from '../lambdas/observability.js';
 import { interruptiblePause } from './interruptible-pause.js';
 

@@ -2,7 +2,7 @@
 // and their 5xx from the bridge, canary outcomes), lets core/heartbeat-monitor judge it, and says so loudly exactly
 // once when customers cannot write and once when they can again, the local twin of the "customers cannot write"
 // composite alarm.
-import { CANARY_METRICS } from '../lambdas/core/heartbeat-canary.js';
+import { CANARY_METRICS } from '../lambdas/core/operations/heartbeat-canary.js';
 import {
   DEFAULT_HEARTBEAT_MONITOR,
   INITIAL_HEARTBEAT_STATE,
@@ -10,7 +10,7 @@ import {
   type HeartbeatMonitorConfig,
   type HeartbeatPeriod,
   type HeartbeatState,
-} from '../lambdas/core/heartbeat-monitor.js';
+} from '../lambdas/core/operations/heartbeat-monitor.js';
 import { HEARTBEAT_METRICS } from '../lambdas/operations-contract.js';
 import { functionDefinition } from '../lambdas/functions.js';
 import { ROUTES } from '../lambdas/routes.js';

@@ -1,7 +1,7 @@
 // Migrations in progress, as the ops console shows them: read through the admin API (`GET /admin/migrations`), the
 // same way the CLI reads them, so the console needs no access of its own to the control table. A platform built
 // without that route has no migrations to show (null, printed as "none").
-import type { MigrationInProgress } from '../lambdas/core/operations-snapshot.js';
+import type { MigrationInProgress } from '../lambdas/core/operations/operations-snapshot.js';
 import { ROUTES } from '../lambdas/routes.js';
 
 const MIGRATIONS_ROUTE = '/admin/migrations';

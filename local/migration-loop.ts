@@ -2,7 +2,7 @@
 // migration that invokes the same `migration-step` function and honours its answer (done, or wait this long). A start (or any operator command) wakes the migration's loop; on
 // start-up every migration left unfinished by an earlier run is picked up again, which is all "resume after a
 // crash" needs, because every step's progress is saved in the control table.
-import { isTerminal } from '../lambdas/core/migration-runner.js';
+import { isTerminal } from '../lambdas/core/migrations/migration-runner.js';
 import type { MigrationStore } from '../lambdas/core/ports.js';
 import { interruptiblePause, type InterruptiblePause } from './interruptible-pause.js';
 

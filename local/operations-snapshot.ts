@@ -1,8 +1,8 @@
 // Builds the operator snapshot from the embedded platform's own sources: the metrics registry (EMF metrics, bridge
 // latency, job dwell, sampled queue depth), the queue inspector, the heartbeat loops and the migrations admin API.
 // The ops console and GET /admin/status both call this, so they always agree.
-import type { GroupDwell, MigrationInProgress, OperationsSnapshot, QueueDepth, RouteLatency } from '../lambdas/core/operations-snapshot.js';
-import { CANARY_METRICS } from '../lambdas/core/heartbeat-canary.js';
+import type { GroupDwell, MigrationInProgress, OperationsSnapshot, QueueDepth, RouteLatency } from '../lambdas/core/operations/operations-snapshot.js';
+import { CANARY_METRICS } from '../lambdas/core/operations/heartbeat-canary.js';
 import { HEARTBEAT_METRICS } from '../lambdas/operations-contract.js';
 import { OPERATIONS_METRICS } from '../lambdas/operations-contract.js';
 import { API_LATENCY_METRIC } from './api-metrics.js';

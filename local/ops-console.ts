@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { OperationsSnapshot } from '../lambdas/core/operations-snapshot.js';
+import type { OperationsSnapshot } from '../lambdas/core/operations/operations-snapshot.js';
 import type { MetricsRegistry } from './metrics-registry.js';
 import { QUEUE_DEPTH_METRIC } from './operations-snapshot.js';
-import type { QueueDepth } from '../lambdas/core/operations-snapshot.js';
+import type { QueueDepth } from '../lambdas/core/operations/operations-snapshot.js';
 
 export interface OpsConsoleOptions {
   readonly snapshot: () => Promise<OperationsSnapshot>;

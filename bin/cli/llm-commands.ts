@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { routeIdSchema } from '../../lambdas/llm-routes.js';
-import type { RouteStatus } from '../../lambdas/core/llm-router.js';
-import type { RouteDrain } from '../../lambdas/core/route-drains.js';
+import type { RouteStatus } from '../../lambdas/core/llm/llm-router.js';
+import type { RouteDrain } from '../../lambdas/core/llm/route-drains.js';
 import { CliError, type AdminClient } from './admin-client.js';
 import { emit, table } from './output.js';
 

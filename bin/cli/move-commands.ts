@@ -4,8 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { tenantPathSchema } from '../../lambdas/core/api-contract.js';
-import type { MoveView } from '../../lambdas/core/move-admin.js';
-import { startMoveSchema } from '../../lambdas/core/shard-topology.js';
+import type { MoveView } from '../../lambdas/core/moves/move-admin.js';
+import { startMoveSchema } from '../../lambdas/core/tenancy/shard-topology.js';
 import type { AdminClient } from './admin-client.js';
 import { parseArgs } from './arguments.js';
 import { emit, keyValues, progressBar, table } from './output.js';

@@ -1,5 +1,5 @@
 // `headroom status` as an operator reads it: the same operations snapshot the ops console charts, as tables.
-import type { OperationsSnapshot } from '../../lambdas/core/operations-snapshot.js';
+import type { OperationsSnapshot } from '../../lambdas/core/operations/operations-snapshot.js';
 import { keyValues, table } from './output.js';
 
 const ms = (value: number | null) => (value === null ? '-' : `${Math.round(value)} ms`);

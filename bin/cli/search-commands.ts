@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { searchCutoverSchema, searchRollbackSchema, startSearchMigrationSchema } from '../../lambdas/core/api-contract.js';
-import type { describeIndexMigration } from '../../lambdas/core/index-migration-report.js';
+import type { describeIndexMigration } from '../../lambdas/core/migrations/index-migration-report.js';
 import { CliError } from './admin-client.js';
 import type { Action } from './move-commands.js';
 import { parseArgs } from './arguments.js';

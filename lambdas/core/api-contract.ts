@@ -2,9 +2,9 @@
 // CLI, so a request the CLI accepts is exactly a request the API accepts.
 import * as z from 'zod';
 import { TIERS } from '../environment.js';
-import { flagKeySchema, tenantListSchema } from './flag-definitions.js';
-import { groupSchema, tenantIdSchema } from './tenancy.js';
-import { generationSchema, searchMappingSchema } from './search-index.js';
+import { flagKeySchema, tenantListSchema } from './flags/flag-definitions.js';
+import { groupSchema, tenantIdSchema } from './tenancy/tenancy.js';
+import { generationSchema, searchMappingSchema } from './search/search-index.js';
 
 /** Printable text: any Unicode except control characters (newlines and tabs allowed where noted). */
 const noControl = /^[^\p{Cc}]*$/u;

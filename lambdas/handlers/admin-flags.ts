@@ -14,8 +14,8 @@ import {
 } from '../core/api-contract.js';
 import { adminApiHandler, json } from '../middleware/api-handler.js';
 import { parseJsonBody, validateInput } from '../middleware/request-validation.js';
-import { Problem } from '../problems.js';
-import type { Platform } from '../platform.js';
+import { Problem } from '../core/problems.js';
+import type { Platform } from '../composition/platform.js';
 
 type FlagRoute = (key: string, event: APIGatewayProxyEvent, platform: Platform) => Promise<APIGatewayProxyResult>;
 

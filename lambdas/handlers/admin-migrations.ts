@@ -3,11 +3,11 @@
 // into core; the work itself is done by the migration runner, which a start wakes.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { searchCutoverSchema, searchRollbackSchema, startSearchMigrationSchema } from '../core/api-contract.js';
-import { describeIndexMigration, summarizeMigration } from '../core/index-migration-report.js';
-import { Problem } from '../problems.js';
+import { describeIndexMigration, summarizeMigration } from '../core/migrations/index-migration-report.js';
+import { Problem } from '../core/problems.js';
 import { adminApiHandler, json } from '../middleware/api-handler.js';
 import { parseJsonBody, validateInput } from '../middleware/request-validation.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../composition/platform.js';
 
 type Route = (event: APIGatewayProxyEvent, platform: Platform) => Promise<APIGatewayProxyResult>;
 

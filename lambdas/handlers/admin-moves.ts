@@ -2,11 +2,11 @@
 // complete. Each route validates its input with the shared schemas and makes one call into core.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { tenantPathSchema } from '../core/api-contract.js';
-import { startMoveSchema } from '../core/shard-topology.js';
-import { Problem } from '../problems.js';
+import { startMoveSchema } from '../core/tenancy/shard-topology.js';
+import { Problem } from '../core/problems.js';
 import { adminApiHandler, json } from '../middleware/api-handler.js';
 import { parseJsonBody, validateInput } from '../middleware/request-validation.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../composition/platform.js';
 
 type MoveRoute = (event: APIGatewayProxyEvent, platform: Platform) => Promise<APIGatewayProxyResult>;
 

@@ -2,11 +2,11 @@
 // validates its input with the shared contract and makes one call into core.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createTenantSchema, listTenantsQuerySchema, tenantPathSchema, topTenantsQuerySchema } from '../core/api-contract.js';
-import { topGroups } from '../core/usage-meter.js';
-import { Problem } from '../problems.js';
+import { topGroups } from '../core/jobs/usage-meter.js';
+import { Problem } from '../core/problems.js';
 import { adminApiHandler, json } from '../middleware/api-handler.js';
 import { parseJsonBody, validateInput } from '../middleware/request-validation.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../composition/platform.js';
 
 type AdminRoute = (event: APIGatewayProxyEvent, platform: Platform) => Promise<APIGatewayProxyResult>;
 

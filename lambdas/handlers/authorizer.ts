@@ -1,8 +1,8 @@
 // API Gateway TOKEN authorizer: bearer token → tenant. Throwing 'Unauthorized' is how API Gateway is told 401.
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { authenticate, stageWildcard } from '../core/token-authorizer.js';
+import { authenticate, stageWildcard } from '../core/tenancy/token-authorizer.js';
 import { logger } from '../observability.js';
-import { platform } from '../platform.js';
+import { platform } from '../composition/platform.js';
 
 export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   const { control, directory } = platform();

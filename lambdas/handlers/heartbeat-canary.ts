@@ -9,7 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createCanaryApiClient } from '../adapters/http/canary-api-client.js';
-import { CANARY_METRICS, runHeartbeatCanary, type CanaryOutcome } from '../core/heartbeat-canary.js';
+import { CANARY_METRICS, runHeartbeatCanary, type CanaryOutcome } from '../core/operations/heartbeat-canary.js';
 import { systemClock } from '../core/ports.js';
 import { logger, metrics } from '../observability.js';
 import { canaryEnvironmentSchema, OPERATIONS_ENV, readOperationsEnvironment } from '../operations-contract.js';

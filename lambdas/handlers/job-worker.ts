@@ -1,11 +1,11 @@
 // SQS consumer (main and overflow job queues): every job goes through every job processor, each idempotent on
 // (key, v): usage metering, search indexing (every write generation), and conversation summaries (background lane).
-import { summarizeAfterComment } from '../core/conversation-summary.js';
-import { processJob, type JobProcessor } from '../core/job-worker.js';
-import { indexJob } from '../core/search-indexer.js';
-import { meterJob } from '../core/usage-meter.js';
+import { summarizeAfterComment } from '../core/llm/conversation-summary.js';
+import { processJob, type JobProcessor } from '../core/jobs/job-worker.js';
+import { indexJob } from '../core/search/search-indexer.js';
+import { meterJob } from '../core/jobs/usage-meter.js';
 import { jobConsumerHandler } from '../middleware/job-consumer.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../composition/platform.js';
 
 const processors = (platform: Platform): JobProcessor[] => [
   { name: 'usage', apply: (job) => meterJob(job, platform.usage) },

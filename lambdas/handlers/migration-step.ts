@@ -2,7 +2,7 @@
 // advances the migration until it waits, finishes or nearly runs out of time, and tells the state machine which.
 import type { Context } from 'aws-lambda';
 import { logger } from '../observability.js';
-import { platform } from '../platform.js';
+import { platform } from '../composition/platform.js';
 
 /** Time kept back for saving the last step and answering. */
 export const STEP_MARGIN_MS = 30_000;

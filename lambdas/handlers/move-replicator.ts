@@ -4,7 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { changeRecordOf } from '../adapters/aws/dynamodb-stream-records.js';
 import { logger, metrics } from '../observability.js';
-import { platform } from '../platform.js';
+import { platform } from '../composition/platform.js';
 
 /** `arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>` → `<table>`. */
 const tableOf = (arn: string | undefined) => arn?.split(':table/')[1]?.split('/stream/')[0];

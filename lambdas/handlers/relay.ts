@@ -4,7 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { changeRecordOf } from '../adapters/aws/dynamodb-stream-records.js';
 import { logger, metrics } from '../observability.js';
 import { OPERATIONS_METRICS } from '../operations-contract.js';
-import { platform } from '../platform.js';
+import { platform } from '../composition/platform.js';
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const result = await platform().relay(event.Records.map(changeRecordOf));

@@ -11,7 +11,7 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import { DynamoReleaseLedger } from '../adapters/aws/dynamo-release-ledger.js';
 import { LambdaAliasControl } from '../adapters/aws/lambda-alias-control.js';
-import { recordDeployment, respondToHeartbeatAlarm, type ReleaseRollbackDeps } from '../core/release-rollback.js';
+import { recordDeployment, respondToHeartbeatAlarm, type ReleaseRollbackDeps } from '../core/operations/release-rollback.js';
 import { ENV } from '../environment.js';
 import { logger, metrics } from '../observability.js';
 import { OPERATIONS_ENV, OPERATIONS_METRICS, readOperationsEnvironment, rollbackEnvironmentSchema } from '../operations-contract.js';

@@ -1,6 +1,6 @@
 // GET /v1/search?q&limit&cursor: hits from the tenant's read generation (flag `search.read-generation`).
 import { searchQuerySchema } from '../core/api-contract.js';
-import { searchTenant } from '../core/search-service.js';
+import { searchTenant } from '../core/search/search-service.js';
 import { json, tenantApiHandler } from '../middleware/api-handler.js';
 
 export const handler = tenantApiHandler({ query: searchQuerySchema }, async ({ platform, tenant, query }) => {

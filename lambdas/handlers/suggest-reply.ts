@@ -1,6 +1,6 @@
 // POST /v1/conversations/{id}/suggest-reply: a suggested next reply (interactive lane), with the routing block.
 import { conversationPathSchema } from '../core/api-contract.js';
-import { routingHeaders, suggestReply, suggestReplyBodySchema } from '../core/reply-suggestions.js';
+import { routingHeaders, suggestReply, suggestReplyBodySchema } from '../core/llm/reply-suggestions.js';
 import { json, tenantApiHandler } from '../middleware/api-handler.js';
 
 export const handler = tenantApiHandler(

@@ -6,9 +6,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseJob, PoisonJobError, type Job } from '../core/jobs.js';
+import { parseJob, PoisonJobError, type Job } from '../core/jobs/jobs.js';
 import { logger, metrics } from '../observability.js';
-import { platform, type Platform } from '../platform.js';
+import { platform, type Platform } from '../composition/platform.js';
 
 export type ApplyJob = (job: Job, platform: Platform) => Promise<string>;
 

@@ -3,7 +3,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { logger } from '../observability.js';
-import { Problem } from '../problems.js';
+import { Problem } from '../core/problems.js';
 
 /** The problem+json response for `problem`; a problem that says when to retry also gets a Retry-After header. */
 export function problemResponse(problem: Problem, instance?: string, headers: Record<string, string> = {}): APIGatewayProxyResult {

@@ -4,7 +4,7 @@ import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { idempotencyKeySchema } from '../core/api-contract.js';
-import { Problem } from '../problems.js';
+import { Problem } from '../core/problems.js';
 
 export interface RequestSpec<B, P, Q> {
   readonly body?: z.ZodType<B>;

@@ -2,10 +2,10 @@
 // Nothing a caller sends (path, query, body, headers) can name a tenant.
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { Problem } from '../problems.js';
-import { tenantIdSchema, toTenantContext, type TenantContext } from '../core/tenancy.js';
+import { Problem } from '../core/problems.js';
+import { tenantIdSchema, toTenantContext, type TenantContext } from '../core/tenancy/tenancy.js';
 import { logger, metrics } from '../observability.js';
-import type { TenantDirectory } from '../core/tenant-directory.js';
+import type { TenantDirectory } from '../core/tenancy/tenant-directory.js';
 
 const unauthorized = () => new Problem('unauthorized', 'The token is not valid for any active tenant. Check the Authorization header.');
 

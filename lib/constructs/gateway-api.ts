@@ -30,7 +30,7 @@ import { Policy, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { Problem } from '../../lambdas/problems.js';
+import { Problem } from '../../lambdas/core/problems.js';
 import { TIERS, type Tier } from '../../lambdas/environment.js';
 import type { Route } from '../../lambdas/routes.js';
 import { acknowledgeControl, acknowledgeLogGroup, CONTROLS } from '../policy-validation.js';

@@ -10,7 +10,7 @@ import { FUNCTION_METADATA_KEY, FUNCTIONS, RESERVED_CONCURRENCY, type FunctionDe
 import { JOB_QUEUES } from '../../lambdas/queues.js';
 import { ROUTES } from '../../lambdas/routes.js';
 import { resolveConfig } from '../../lib/config.js';
-import { startLocalPlatform, type LocalPlatform } from '../../local/platform.js';
+import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
 import { testApp } from '../lib/headroom-test-app.js';
 
 type Resource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, unknown> };

@@ -6,7 +6,7 @@ import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Problem } from '../../lambdas/problems.js';
+import { Problem } from '../../lambdas/core/problems.js';
 import { ENV, readRuntimeEnvironment } from '../../lambdas/environment.js';
 import { API_FUNCTION_NAMES as FUNCTION_NAMES, functionDefinition, type ApiFunctionName as FunctionName } from '../../lambdas/functions.js';
 import { ROUTES } from '../../lambdas/routes.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from '../../local/platform.js';
+import { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from '../../local/embedded-platform.js';
 import { localCredentials } from '../support/dynamo.js';
 
 let platform: LocalPlatform;

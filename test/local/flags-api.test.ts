@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { problemType } from '../../lambdas/problems.js';
+import { problemType } from '../../lambdas/core/problems.js';
 import { resolveConfig } from '../../lib/config.js';
-import { startLocalPlatform, type LocalPlatform } from '../../local/platform.js';
+import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
 
 let platform: LocalPlatform;
 let dataDir: string;

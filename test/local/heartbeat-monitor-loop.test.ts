@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local.js';
-import { startLocalPlatform, type LocalPlatform } from '../../local/platform.js';
-import type { OperationsSnapshot } from '../../lambdas/core/operations-snapshot.js';
+import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
+import type { OperationsSnapshot } from '../../lambdas/core/operations/operations-snapshot.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'headroom-heartbeat-'));
 const lines: { at: number; line: string }[] = [];

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OperationsSnapshot } from '../../lambdas/core/operations-snapshot.js';
-import { startLocalPlatform, type LocalPlatform } from '../../local/platform.js';
+import type { OperationsSnapshot } from '../../lambdas/core/operations/operations-snapshot.js';
+import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const artifacts = join(root, 'test-artifacts');

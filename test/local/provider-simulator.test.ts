@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BedrockProvider } from '../../lambdas/adapters/aws/bedrock-provider.js';
 import { OpenAiCompatibleProvider } from '../../lambdas/adapters/http/openai-compatible-provider.js';
-import { ProviderError, type CompletionRequest, type LlmProvider } from '../../lambdas/core/llm-provider.js';
+import { ProviderError, type CompletionRequest, type LlmProvider } from '../../lambdas/core/llm/llm-provider.js';
 import { HEALTHY, startProviderSimulator, type ProviderSimulator } from '../../local/provider-simulator.js';
 
 let simulator: ProviderSimulator;

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { problemType } from '../../lambdas/problems.js';
-import { startLocalPlatform, type LocalPlatform } from '../../local/platform.js';
+import { problemType } from '../../lambdas/core/problems.js';
+import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
 import { METRICS_FILE } from '../../local/metrics-sink.js';
 
 let platform: LocalPlatform;

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../lib/config.js';
 import { DynamoTenantItems } from '../../lambdas/adapters/aws/dynamo-tenant-items.js';
 import { SqliteSearchIndex } from '../../lambdas/adapters/local/sqlite-search-index.js';
-import { toSearchDocument, type VersionEntry } from '../../lambdas/core/search-index.js';
-import type { TenantId } from '../../lambdas/core/tenancy.js';
-import { driftOf, latestById } from '../../lambdas/core/version-diff.js';
+import { toSearchDocument, type VersionEntry } from '../../lambdas/core/search/search-index.js';
+import type { TenantId } from '../../lambdas/core/tenancy/tenancy.js';
+import { driftOf, latestById } from '../../lambdas/core/migrations/version-diff.js';
 import { localTableName } from '../../lambdas/schema.js';
-import { startLocalPlatform, type LocalPlatform } from '../../local/platform.js';
+import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
 
 let platform: LocalPlatform;
 const dataDir = mkdtempSync(join(tmpdir(), 'headroom-search-'));

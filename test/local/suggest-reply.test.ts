@@ -10,11 +10,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { REPLY_SYSTEM_PROMPT } from '../../lambdas/core/reply-prompt.js';
+import { REPLY_SYSTEM_PROMPT } from '../../lambdas/core/llm/reply-prompt.js';
 import { localTableName, shardKeys } from '../../lambdas/schema.js';
-import { problemType } from '../../lambdas/problems.js';
+import { problemType } from '../../lambdas/core/problems.js';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
-import { startLocalPlatform, type LocalPlatform } from '../../local/platform.js';
+import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
 import type { ProviderSimulator } from '../../local/provider-simulator.js';
 
 let platform: LocalPlatform;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanKeyCommand, paginateGetUsagePlans } from '@aws-sdk/client-api-gateway';
 import type { Tier } from '../../environment.js';
 import type { UsageKeys } from '../../core/ports.js';
-import type { TenantId } from '../../core/tenancy.js';
+import type { TenantId } from '../../core/tenancy/tenancy.js';
 
 export class ApiGatewayUsageKeys implements UsageKeys {
   private readonly client = new APIGatewayClient({});

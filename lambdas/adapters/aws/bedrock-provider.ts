@@ -8,7 +8,7 @@ import {
   type Message,
   type SystemContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import { ProviderError, type Completion, type CompletionRequest, type LlmProvider } from '../../core/llm-provider.js';
+import { ProviderError, type Completion, type CompletionRequest, type LlmProvider } from '../../core/llm/llm-provider.js';
 
 const THROTTLED = new Set(['ThrottlingException', 'ServiceQuotaExceededException', 'TooManyRequestsException']);
 const UNAVAILABLE = new Set([

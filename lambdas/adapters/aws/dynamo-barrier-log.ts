@@ -3,7 +3,7 @@
 // retried batches never lose each other's sightings).
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { controlKeys } from '../../schema.js';
-import type { BarrierLog } from '../../core/move-replication.js';
+import type { BarrierLog } from '../../core/moves/move-replication.js';
 
 /** Barrier rounds matter for minutes; the item goes away by itself a day later. */
 const BARRIER_TTL_SECONDS = 86_400;

@@ -3,7 +3,7 @@
 import { GetCommand, paginateScan, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { controlKeys } from '../../schema.js';
 import type { ControlStore, TenantPage } from '../../core/ports.js';
-import type { ShardName, TenantId, TenantProfile } from '../../core/tenancy.js';
+import type { ShardName, TenantId, TenantProfile } from '../../core/tenancy/tenancy.js';
 import { failedConditionIndex } from './dynamo-errors.js';
 
 const toProfile = (item: Record<string, unknown>): TenantProfile => ({

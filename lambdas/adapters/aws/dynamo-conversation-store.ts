@@ -14,8 +14,8 @@ import type {
   ListPosition,
   WriteOutcome,
 } from '../../core/ports.js';
-import { PlacementRefused, type PlacementState } from '../../core/placement-fence.js';
-import type { TenantId } from '../../core/tenancy.js';
+import { PlacementRefused, type PlacementState } from '../../core/tenancy/placement-fence.js';
+import type { TenantId } from '../../core/tenancy/tenancy.js';
 import { withConflictRetry } from './dynamo-errors.js';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

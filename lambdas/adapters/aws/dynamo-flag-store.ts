@@ -2,7 +2,7 @@
 // append-only audit partition per flag. A flag and its audit entry are written in one transaction, conditional
 // on the version the writer read, so concurrent edits cannot silently overwrite each other.
 import { GetCommand, paginateQuery, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FlagRecord } from '../../core/flag-definitions.js';
+import type { FlagRecord } from '../../core/flags/flag-definitions.js';
 import type { FlagAuditEntry, FlagStore, FlagWriteResult } from '../../core/ports.js';
 import { controlKeys } from '../../schema.js';
 import { failedConditionIndex } from './dynamo-errors.js';

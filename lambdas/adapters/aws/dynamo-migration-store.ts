@@ -3,7 +3,7 @@
 // silently overwrite each other. A `MIGRATIONS` index item per migration lets operators list them in one Query.
 import { BatchGetCommand, GetCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { controlKeys } from '../../schema.js';
-import type { MigrationKind, MigrationRecord, MigrationTenantRecord } from '../../core/migration-runner.js';
+import type { MigrationKind, MigrationRecord, MigrationTenantRecord } from '../../core/migrations/migration-runner.js';
 import type { MigrationStore } from '../../core/ports.js';
 import { failedConditionIndex, putIfVersion } from './dynamo-errors.js';
 

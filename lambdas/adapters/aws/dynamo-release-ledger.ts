@@ -2,8 +2,8 @@
 // CodeDeploy release of its alias) and an append-only `ROLLBACK#<function>` history. A deployment's success only
 // lands on the record of that same deployment, so a late event of an older deployment cannot rewrite a newer one.
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ReleaseLedger } from '../../core/release-rollback.js';
-import type { ReleaseRecord } from '../../core/rollback-decision.js';
+import type { ReleaseLedger } from '../../core/operations/release-rollback.js';
+import type { ReleaseRecord } from '../../core/operations/rollback-decision.js';
 import { controlKeys } from '../../schema.js';
 import { isConditionFailure } from './dynamo-errors.js';
 

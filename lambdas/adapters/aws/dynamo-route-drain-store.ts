@@ -1,7 +1,7 @@
 // Operator drains of LLM routes in the control table, all under one partition so each instance reloads them
 // with a single Query.
 import { PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { RouteDrain, RouteDrainStore } from '../../core/route-drains.js';
+import type { RouteDrain, RouteDrainStore } from '../../core/llm/route-drains.js';
 import { controlKeys } from '../../schema.js';
 
 export class DynamoRouteDrainStore implements RouteDrainStore {

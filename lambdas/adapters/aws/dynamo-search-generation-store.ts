@@ -3,7 +3,7 @@
 import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { controlKeys } from '../../schema.js';
 import type { SearchGenerationStore } from '../../core/ports.js';
-import type { GenerationRecord } from '../../core/search-generations.js';
+import type { GenerationRecord } from '../../core/search/search-generations.js';
 import { putIfVersion } from './dynamo-errors.js';
 
 export class DynamoSearchGenerationStore implements SearchGenerationStore {

@@ -11,9 +11,9 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { LISTING_BUCKETS, shardKeys } from '../../schema.js';
-import { keyString, type ItemKey, type ShardItemStore } from '../../core/move-replication.js';
-import type { PlacementMarker, PlacementMarkers, PlacementState } from '../../core/placement-fence.js';
-import type { ShardItem } from '../../core/tenant-items.js';
+import { keyString, type ItemKey, type ShardItemStore } from '../../core/moves/move-replication.js';
+import type { PlacementMarker, PlacementMarkers, PlacementState } from '../../core/tenancy/placement-fence.js';
+import type { ShardItem } from '../../core/tenancy/tenant-items.js';
 import { failedConditionIndex, isConditionFailure, withConflictRetry } from './dynamo-errors.js';
 
 /** Beacons expire a day after a barrier round: long enough for any stream reader, short enough to never pile up. */

@@ -2,7 +2,7 @@
 // prefix, so IAM leading-key isolation covers them). The write is version-guarded: a summary made from an older
 // conversation version never replaces one made from a newer version, whatever order the jobs finish in.
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ConversationSummary, SummaryStore } from '../../core/conversation-summary.js';
+import type { ConversationSummary, SummaryStore } from '../../core/llm/conversation-summary.js';
 import { shardKeys } from '../../schema.js';
 import { isConditionFailure } from './dynamo-errors.js';
 

@@ -7,8 +7,8 @@
 // the last pass reach the target through dual-write or catch-up, which callers turn on before enumerating.
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LISTING_BUCKETS, LISTING_INDEX, shardKeys } from '../../schema.js';
-import type { ShardItem, TenantItemPage, TenantItemSource } from '../../core/tenant-items.js';
-import type { TenantId } from '../../core/tenancy.js';
+import type { ShardItem, TenantItemPage, TenantItemSource } from '../../core/tenancy/tenant-items.js';
+import type { TenantId } from '../../core/tenancy/tenancy.js';
 
 interface Cursor {
   /** Pass number; the pass visits listing entries with `lo < gsi1sk <= hi`. */

@@ -2,7 +2,7 @@
 // started from, and the epoch goes up with it, so two movers (or a move and an operator) can never both win.
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { controlKeys } from '../../schema.js';
-import type { TenantPlacement } from '../../core/tenant-move.js';
+import type { TenantPlacement } from '../../core/moves/tenant-move.js';
 import { isConditionFailure } from './dynamo-errors.js';
 
 export class DynamoTenantPlacement implements TenantPlacement {

@@ -5,8 +5,8 @@
 // The cost is reading the other tenants' items too; the move paces it (tenantMove.backfillItemsPerSecond).
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { shardKeys } from '../../schema.js';
-import type { ShardItem, TenantItemPage, TenantItemSource } from '../../core/tenant-items.js';
-import type { TenantId } from '../../core/tenancy.js';
+import type { ShardItem, TenantItemPage, TenantItemSource } from '../../core/tenancy/tenant-items.js';
+import type { TenantId } from '../../core/tenancy/tenancy.js';
 import { DynamoTenantItems } from './dynamo-tenant-items.js';
 
 /** Items evaluated per Scan request; the filter keeps only the tenant's conversations and comments. */

@@ -1,8 +1,8 @@
 // The token quota's ledger in the control table: one counter item per tenant per UTC day, incremented with an
 // atomic ADD so concurrent instances never lose each other's spend. Items expire two days after their day.
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { TenantId } from '../../core/tenancy.js';
-import type { TokenLedger } from '../../core/token-quota.js';
+import type { TenantId } from '../../core/tenancy/tenancy.js';
+import type { TokenLedger } from '../../core/llm/token-quota.js';
 import { controlKeys } from '../../schema.js';
 
 const expiresAt = (day: string) => Math.floor(new Date(`${day}T00:00:00.000Z`).getTime() / 1000) + 3 * 86_400;

@@ -1,10 +1,10 @@
 // Usage counters in the control table. A job's marker and its counter increments commit in one transaction, so
 // a job is counted exactly once: a redelivery finds the marker and changes nothing.
 import { paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Job } from '../../core/jobs.js';
+import type { Job } from '../../core/jobs/jobs.js';
 import type { MinuteUsage, UsageStore } from '../../core/ports.js';
-import type { TenantId } from '../../core/tenancy.js';
-import { minuteOf } from '../../core/usage-meter.js';
+import type { TenantId } from '../../core/tenancy/tenancy.js';
+import { minuteOf } from '../../core/jobs/usage-meter.js';
 import { controlKeys } from '../../schema.js';
 import { failedConditionIndex, withConflictRetry } from './dynamo-errors.js';
 

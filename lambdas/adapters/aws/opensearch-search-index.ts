@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { Problem } from '../../problems.js';
+import { Problem } from '../../core/problems.js';
 import {
   generationSchema,
   MATCH_END,
@@ -25,8 +25,8 @@ import {
   type SearchMapping,
   type SearchPage,
   type VersionEntry,
-} from '../../core/search-index.js';
-import type { TenantId } from '../../core/tenancy.js';
+} from '../../core/search/search-index.js';
+import type { TenantId } from '../../core/tenancy/tenancy.js';
 
 type Body = Record<string, unknown>;
 

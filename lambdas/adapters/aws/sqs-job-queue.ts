@@ -3,7 +3,7 @@
 // still fails is returned to the caller, never dropped.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Job } from '../../core/jobs.js';
+import type { Job } from '../../core/jobs/jobs.js';
 import type { JobQueue } from '../../core/ports.js';
 import type { QueueName } from '../../queues.js';
 

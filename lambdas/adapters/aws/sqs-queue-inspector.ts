@@ -2,7 +2,7 @@
 // wherever it is known (CloudWatch on AWS, the emulator locally), and DLQ redrive with SQS message move tasks.
 import { GetQueueAttributesCommand, StartMessageMoveTaskCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueInspector, QueueStatus } from '../../core/ports.js';
-import { Problem } from '../../problems.js';
+import { Problem } from '../../core/problems.js';
 
 export type OldestAge = (queue: string, url: string) => Promise<number | null>;
 

@@ -1,6 +1,6 @@
 // The canary tenant's view of the public API over HTTP: the same requests an integration sends, with its bearer
 // token, so the canary exercises API Gateway, the authorizer and the usage plan, not just the functions.
-import type { CanaryApi, CanarySearchHit } from '../../core/heartbeat-canary.js';
+import type { CanaryApi, CanarySearchHit } from '../../core/operations/heartbeat-canary.js';
 
 export interface CanaryApiClientOptions {
   /** The stage's base URL (the `ApiUrl` output), e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/v1/`. */

@@ -1,7 +1,7 @@
 // Any OpenAI-compatible chat completions endpoint (a vendor's API, a self-hosted gateway, the local simulator)
 // behind the provider port. Responses are streamed so the router can time the first token; every way a
 // response can go wrong (status, broken JSON, a stream cut off before its end) becomes a typed ProviderError.
-import { ProviderError, type Completion, type CompletionRequest, type LlmProvider } from '../../core/llm-provider.js';
+import { ProviderError, type Completion, type CompletionRequest, type LlmProvider } from '../../core/llm/llm-provider.js';
 
 export interface OpenAiCompatibleOptions {
   /** The API base URL, ending before `/chat/completions` (usually `…/v1`). */

@@ -3,7 +3,7 @@
 // postings), external versions (an older `v` is refused as stale), tombstones kept, bm25 ranking and snippets.
 // User input is never FTS5 syntax: each whitespace-separated term becomes a quoted phrase.
 import Database from 'better-sqlite3';
-import { Problem } from '../../problems.js';
+import { Problem } from '../../core/problems.js';
 import {
   generationSchema,
   MATCH_END,
@@ -19,8 +19,8 @@ import {
   type SearchMapping,
   type SearchPage,
   type VersionEntry,
-} from '../../core/search-index.js';
-import type { TenantId } from '../../core/tenancy.js';
+} from '../../core/search/search-index.js';
+import type { TenantId } from '../../core/tenancy/tenancy.js';
 
 const tenantToken = (tenantId: string): string => `t${Buffer.from(tenantId).toString('hex')}`;
 const phrase = (term: string): string => `"${term.replaceAll('"', '""')}"`;

@@ -1,7 +1,7 @@
 // An in-process control store (tenants and hashed tokens) with the DynamoDB adapter's semantics, for the
 // handler-overhead benchmark and core unit tests.
 import type { ControlStore, TenantPage } from '../../core/ports.js';
-import type { ShardName, TenantId, TenantProfile } from '../../core/tenancy.js';
+import type { ShardName, TenantId, TenantProfile } from '../../core/tenancy/tenancy.js';
 
 export class MemoryControlStore implements ControlStore {
   private readonly tenants = new Map<TenantId, TenantProfile>();

@@ -1,6 +1,6 @@
 // An in-process flag store with the DynamoDB adapter's semantics (version-conditional writes with their audit
 // entry), for benchmarks and unit tests.
-import type { FlagRecord } from '../../core/flag-definitions.js';
+import type { FlagRecord } from '../../core/flags/flag-definitions.js';
 import type { FlagAuditEntry, FlagStore, FlagWriteResult } from '../../core/ports.js';
 
 export class MemoryFlagStore implements FlagStore {

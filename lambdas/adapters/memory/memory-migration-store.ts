@@ -1,6 +1,6 @@
 // An in-process migration store with the DynamoDB adapter's semantics (conditional on version), for core
 // unit tests of the runner and the playbooks.
-import type { MigrationKind, MigrationRecord, MigrationTenantRecord } from '../../core/migration-runner.js';
+import type { MigrationKind, MigrationRecord, MigrationTenantRecord } from '../../core/migrations/migration-runner.js';
 import type { MigrationStore } from '../../core/ports.js';
 
 const copy = <T>(value: T): T => structuredClone(value);

@@ -1,5 +1,5 @@
 // An in-process store of operator route drains, for unit tests and benchmarks.
-import type { RouteDrain, RouteDrainStore } from '../../core/route-drains.js';
+import type { RouteDrain, RouteDrainStore } from '../../core/llm/route-drains.js';
 
 export class MemoryRouteDrainStore implements RouteDrainStore {
   private readonly drains = new Map<string, RouteDrain>();

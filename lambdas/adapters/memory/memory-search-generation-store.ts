@@ -1,6 +1,6 @@
 // The search generation registry in memory, version-conditional like the DynamoDB adapter (core tests, benchmarks).
 import type { SearchGenerationStore } from '../../core/ports.js';
-import type { GenerationRecord } from '../../core/search-generations.js';
+import type { GenerationRecord } from '../../core/search/search-generations.js';
 
 export class MemorySearchGenerationStore implements SearchGenerationStore {
   private readonly records = new Map<string, GenerationRecord>();

@@ -1,7 +1,7 @@
 // In-process shard items for core tests and benchmarks of backfills: the DynamoDB adapter's contract (every
 // conversation and comment of one tenant, resumable pages, consistent reads) over a Map.
-import type { ShardItem, TenantItemPage, TenantItemSource } from '../../core/tenant-items.js';
-import type { TenantId } from '../../core/tenancy.js';
+import type { ShardItem, TenantItemPage, TenantItemSource } from '../../core/tenancy/tenant-items.js';
+import type { TenantId } from '../../core/tenancy/tenancy.js';
 
 const keyOf = (pk: string, sk: string) => `${pk}\u0000${sk}`;
 

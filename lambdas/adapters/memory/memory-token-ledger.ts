@@ -1,7 +1,7 @@
 // An in-process token ledger with the DynamoDB adapter's semantics (per tenant per day, additive), for unit tests
 // and benchmarks.
-import type { TenantId } from '../../core/tenancy.js';
-import type { TokenLedger } from '../../core/token-quota.js';
+import type { TenantId } from '../../core/tenancy/tenancy.js';
+import type { TokenLedger } from '../../core/llm/token-quota.js';
 
 export class MemoryTokenLedger implements TokenLedger {
   private readonly counts = new Map<string, number>();

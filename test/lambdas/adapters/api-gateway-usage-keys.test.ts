@@ -2,7 +2,7 @@
 import { APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanKeyCommand, GetUsagePlansCommand } from '@aws-sdk/client-api-gateway';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiGatewayUsageKeys } from '../../../lambdas/adapters/aws/api-gateway-usage-keys.js';
-import type { TenantId } from '../../../lambdas/core/tenancy.js';
+import type { TenantId } from '../../../lambdas/core/tenancy/tenancy.js';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CanaryHttpError, createCanaryApiClient } from '../../../lambdas/adapters/http/canary-api-client.js';
-import { runHeartbeatCanary } from '../../../lambdas/core/heartbeat-canary.js';
+import { runHeartbeatCanary } from '../../../lambdas/core/operations/heartbeat-canary.js';
 
 interface Seen {
   readonly method: string;

@@ -2,7 +2,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConversationStore } from '../../../lambdas/adapters/aws/dynamo-conversation-store.js';
-import type { TenantId } from '../../../lambdas/core/tenancy.js';
+import type { TenantId } from '../../../lambdas/core/tenancy/tenancy.js';
 import { LISTING_BUCKETS, listingBucket, shardKeys } from '../../../lambdas/schema.js';
 import { createTestTables, type TestTables } from '../../support/dynamo.js';
 import { conversation, conversationStoreContract } from './conversation-store-contract.js';

@@ -1,10 +1,10 @@
 // Flags on DynamoDB Local: optimistic concurrency, the audit trail, and propagation to an instance's cache.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoFlagStore } from '../../../lambdas/adapters/aws/dynamo-flag-store.js';
-import { flagAdmin } from '../../../lambdas/core/flag-admin.js';
-import { createFlagCache } from '../../../lambdas/core/flag-cache.js';
-import { HeadroomFlagProvider } from '../../../lambdas/core/flag-provider.js';
-import { Problem } from '../../../lambdas/problems.js';
+import { flagAdmin } from '../../../lambdas/core/flags/flag-admin.js';
+import { createFlagCache } from '../../../lambdas/core/flags/flag-cache.js';
+import { HeadroomFlagProvider } from '../../../lambdas/core/flags/flag-provider.js';
+import { Problem } from '../../../lambdas/core/problems.js';
 import { createTestTables } from '../../support/dynamo.js';
 
 let store: DynamoFlagStore;

@@ -3,8 +3,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoConversationStore } from '../../../lambdas/adapters/aws/dynamo-conversation-store.js';
 import { DynamoTenantItems } from '../../../lambdas/adapters/aws/dynamo-tenant-items.js';
-import type { ShardItem } from '../../../lambdas/core/tenant-items.js';
-import type { TenantId } from '../../../lambdas/core/tenancy.js';
+import type { ShardItem } from '../../../lambdas/core/tenancy/tenant-items.js';
+import type { TenantId } from '../../../lambdas/core/tenancy/tenancy.js';
 import { createTestTables, type TestTables } from '../../support/dynamo.js';
 import { comment, conversation } from './conversation-store-contract.js';
 

@@ -1,9 +1,9 @@
 // The usage meter's store on DynamoDB Local: a job counts once however often it is delivered.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoUsageStore } from '../../../lambdas/adapters/aws/dynamo-usage-store.js';
-import type { Job } from '../../../lambdas/core/jobs.js';
-import type { TenantId } from '../../../lambdas/core/tenancy.js';
-import { meterJob, topGroups } from '../../../lambdas/core/usage-meter.js';
+import type { Job } from '../../../lambdas/core/jobs/jobs.js';
+import type { TenantId } from '../../../lambdas/core/tenancy/tenancy.js';
+import { meterJob, topGroups } from '../../../lambdas/core/jobs/usage-meter.js';
 import { createTestTables } from '../../support/dynamo.js';
 
 let store: DynamoUsageStore;

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpenSearchSearchIndex } from '../../../lambdas/adapters/aws/opensearch-search-index.js';
-import type { TenantId } from '../../../lambdas/core/tenancy.js';
+import type { TenantId } from '../../../lambdas/core/tenancy/tenancy.js';
 import { searchDoc, searchIndexContract } from './search-index-contract.js';
 
 const realCluster = process.env.OPENSEARCH_URL;

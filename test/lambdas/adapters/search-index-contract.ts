@@ -2,8 +2,8 @@
 // real cluster). `settle` makes writes visible to searches (OpenSearch refreshes near-real-time).
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { SearchDocument, SearchIndex } from '../../../lambdas/core/search-index.js';
-import type { TenantId } from '../../../lambdas/core/tenancy.js';
+import type { SearchDocument, SearchIndex } from '../../../lambdas/core/search/search-index.js';
+import type { TenantId } from '../../../lambdas/core/tenancy/tenancy.js';
 
 export const searchDoc = (tenantId: string, overrides: Partial<SearchDocument> = {}): SearchDocument => {
   const id = overrides.id ?? randomUUID();

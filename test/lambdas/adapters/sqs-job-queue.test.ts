@@ -2,8 +2,8 @@
 import { ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsJobQueue } from '../../../lambdas/adapters/aws/sqs-job-queue.js';
-import type { Job } from '../../../lambdas/core/jobs.js';
-import type { TenantId } from '../../../lambdas/core/tenancy.js';
+import type { Job } from '../../../lambdas/core/jobs/jobs.js';
+import type { TenantId } from '../../../lambdas/core/tenancy/tenancy.js';
 import { startSqsEmulator, type SqsEmulator } from '../../../local/sqs-emulator.js';
 import { localCredentials } from '../../support/dynamo.js';
 

@@ -1,0 +1,598 @@
+// Reshaping search online (DESIGN.md §5): a new generation is created and written alongside the old one
+// (dual-write in the indexer), every tenant is backfilled from DynamoDB with versions, verified id by id, and
+// moved to the new generation through the `search.read-generation` flag one tenant at a time. The old generation
+// keeps receiving writes until `complete`, so any tenant can be moved back instantly; it is dropped only after
+// every tenant was cut over and the soak period passed. Every step is bounded and idempotent, and all progress
+// lives in the control table, so the runner can be killed at any point and resumes without changing results.
+import { Problem } from '../problems.js';
+import { fnv1a32 } from '../fnv-hash.js';
+import type { FlagAdmin } from '../flags/flag-admin.js';
+import {
+  advance,
+  newMigration,
+  type MigrationRecord,
+  type MigrationTenantRecord,
+  type Playbook,
+  type StepResult,
+} from './migration-runner.js';
+import type { Clock, ControlStore, MigrationStore, SearchGenerationStore } from '../ports.js';
+import { generationNumber, generationView, READ_GENERATION_FLAG, type GenerationRecord } from '../search/search-generations.js';
+import { toSearchDocument, type Generation, type SearchIndex, type SearchMapping, type VersionEntry } from '../search/search-index.js';
+import type { ShardItem, TenantItemSource } from '../tenancy/tenant-items.js';
+import type { ShardName, TenantId } from '../tenancy/tenancy.js';
+import { diffVersions, latestById, type VersionDiff } from './version-diff.js';
+
+export const INDEX_MIGRATION_PHASES = [
+  'planned',
+  'copying',
+  'verifying',
+  'cutting-over',
+  'soaking',
+  'completing',
+  'completed',
+  'cancelling',
+  'cancelled',
+] as const;
+export type IndexMigrationPhase = (typeof INDEX_MIGRATION_PHASES)[number];
+
+export interface IndexMigrationParams {
+  readonly from: Generation;
+  readonly to: Generation;
+  readonly mapping?: SearchMapping;
+  readonly shadowRate: number;
+  readonly soakSeconds: number;
+  /** The current pass over the tenant listing (backfill or verify). */
+  readonly pass?: TenantPass;
+  /** Backfill of the tenant at the head of the queue: its item cursor. */
+  readonly itemCursor?: string;
+  /** When the phase's waiting started (settling caches, soaking). */
+  readonly since?: string;
+}
+
+export interface TenantPass {
+  /** Tenants of the current listing page still to visit. */
+  readonly queue: string[];
+  /** Listing position of the next page. */
+  readonly after?: string;
+  readonly listed: boolean;
+  readonly done?: boolean;
+}
+
+export type VerifyState = 'pending' | 'verified' | 'mismatched';
+
+export interface TenantProgress {
+  readonly shard: ShardName;
+  readonly backfilled: number;
+  readonly backfillDone: boolean;
+  readonly verify: VerifyState;
+  readonly diff?: Omit<VersionDiff, 'differing'> & {
+    /** Ids that differed in the scan and were read again. */
+    readonly rechecked: number;
+    /** Documents copied again from the source after the re-checks. */
+    readonly repaired: number;
+    readonly stillDiffering: number;
+  };
+  readonly verifiedAt?: string;
+  readonly cutOver: boolean;
+  readonly cutOverAt?: string;
+}
+
+export interface IndexMigrationDeps {
+  readonly store: MigrationStore;
+  readonly generations: SearchGenerationStore;
+  readonly search: SearchIndex;
+  readonly control: Pick<ControlStore, 'listTenants' | 'getTenant'>;
+  readonly items: (shard: ShardName) => TenantItemSource;
+  readonly flags: Pick<FlagAdmin, 'set' | 'get' | 'allow' | 'unpin'>;
+  readonly clock: Clock;
+  /** How long every instance may keep serving cached generations and flags: wait this long before relying on a change. */
+  readonly settleSeconds: number;
+  /** Items per backfill step. */
+  readonly pageSize: number;
+  /** Tenants verified per step. */
+  readonly verifyBatch?: number;
+  /** Refuses to start or cut over while the engine is unhealthy (OpenSearch domain checks on AWS). */
+  readonly preflight?: () => Promise<string[]>;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** First pause before re-reading ids that differed (then twice, then three times as long). @default 500 */
+  readonly recheckDelayMs?: number;
+}
+
+/** Re-reads of differing ids per verification, with a growing pause so in-flight jobs can land. */
+const RECHECKS = 3;
+const RECHECK_DELAY_MS = 500;
+
+export const migrationIdFor = (to: Generation): string => `search-${to}`;
+const PRINCIPAL = 'index-migration';
+const TENANT_PAGE = 100;
+
+type Record_ = MigrationRecord<IndexMigrationParams>;
+type Progress = MigrationTenantRecord<TenantProgress>;
+
+export function indexMigration(deps: IndexMigrationDeps) {
+  const now = () => deps.clock.now();
+  const secondsSince = (iso: string | undefined) => (iso ? (now().getTime() - Date.parse(iso)) / 1000 : Infinity);
+
+  async function active(): Promise<Record_ | undefined> {
+    const all = (await deps.store.list('search-index')) as unknown as Record_[];
+    return all.find((record) => !['completed', 'cancelled'].includes(record.phase));
+  }
+
+  async function require(id?: string): Promise<Record_> {
+    const record = id ? ((await deps.store.get(id)) as Record_ | undefined) : await active();
+    if (!record || record.kind !== 'search-index')
+      throw new Problem(
+        'not-found',
+        'No search migration is in progress. Start one with `headroom search migrate start --to <generation>`.',
+      );
+    return record;
+  }
+
+  async function progress(id: string, tenantId: string): Promise<Progress | undefined> {
+    return (await deps.store.getTenant(id, tenantId)) as Progress | undefined;
+  }
+
+  async function putProgress(id: string, tenantId: string, before: Progress | undefined, data: TenantProgress): Promise<void> {
+    const ok = await deps.store.putTenant({ migrationId: id, tenantId, data, version: (before?.version ?? 0) + 1 }, before?.version ?? 0);
+    if (!ok) throw new Error(`tenant ${tenantId} progress changed concurrently; the step will be retried`);
+  }
+
+  async function setGeneration(record: GenerationRecord, change: Partial<GenerationRecord>): Promise<void> {
+    const next = { ...record, ...change, version: record.version + 1 };
+    if (!(await deps.generations.put(next, record.version)))
+      throw new Error(`generation ${record.generation} changed concurrently; retrying`);
+  }
+
+  async function generation(name: Generation): Promise<GenerationRecord | undefined> {
+    return (await deps.generations.list()).find((record) => record.generation === name);
+  }
+
+  /** The next tenant of the current pass over the tenant listing (fetching the next page when needed). */
+  async function nextTenant(params: IndexMigrationParams): Promise<{ tenant?: string; params: IndexMigrationParams }> {
+    let pass: TenantPass = params.pass ?? { queue: [], listed: false };
+    while (!pass.done && pass.queue.length === 0) {
+      if (pass.listed && pass.after === undefined) {
+        pass = { queue: [], listed: true, done: true };
+        break;
+      }
+      const page = await deps.control.listTenants(TENANT_PAGE, pass.after);
+      pass = {
+        queue: page.items.map((profile) => profile.tenantId as string),
+        listed: true,
+        ...(page.next === undefined ? {} : { after: page.next }),
+      };
+    }
+    return { ...(pass.done ? {} : { tenant: pass.queue[0] }), params: { ...params, pass } };
+  }
+
+  const popTenant = (params: IndexMigrationParams): IndexMigrationParams =>
+    params.pass ? { ...params, pass: { ...params.pass, queue: params.pass.queue.slice(1) } } : params;
+
+  const passFinished = (params: IndexMigrationParams) => params.pass?.done === true;
+
+  async function backfillStep(record: Record_): Promise<StepResult<IndexMigrationParams>> {
+    const { params } = record;
+    if (passFinished(params)) return { phase: 'verifying', params: { ...params, pass: undefined, itemCursor: undefined } };
+    const { tenant, params: moved } = await nextTenant(params);
+    if (!tenant) return { phase: 'verifying', params: { ...moved, pass: undefined, itemCursor: undefined } };
+    const before = await progress(record.id, tenant);
+    const profile = await deps.control.getTenant(tenant as TenantId);
+    if (!profile || before?.data.backfillDone) return { phase: 'copying', params: { ...popTenant(moved), itemCursor: undefined } };
+    const page = await deps.items(profile.shard).page(profile.tenantId, params.itemCursor, deps.pageSize);
+    const documents = page.items.flatMap((item) => toSearchDocument(item) ?? []);
+    if (documents.length > 0) await deps.search.bulkUpsert(params.to, documents);
+    await putProgress(record.id, tenant, before, {
+      shard: profile.shard,
+      backfilled: (before?.data.backfilled ?? 0) + documents.length,
+      backfillDone: page.cursor === undefined,
+      verify: 'pending',
+      cutOver: false,
+    });
+    if (page.cursor !== undefined) return { phase: 'copying', params: { ...moved, itemCursor: page.cursor } };
+    return { phase: 'copying', params: { ...popTenant(moved), itemCursor: undefined } };
+  }
+
+  /** Source of truth for one tenant as id + version, read fully from its shard. */
+  async function sourceVersions(shard: ShardName, tenantId: TenantId): Promise<VersionEntry[]> {
+    const entries: VersionEntry[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await deps.items(shard).page(tenantId, cursor, 1000);
+      for (const item of page.items) {
+        const doc = toSearchDocument(item);
+        if (doc) entries.push({ id: doc.id, v: doc.v, deleted: doc.deleted });
+      }
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return latestById(entries);
+  }
+
+  /**
+   * Verifies one tenant: a full id + version scan of both sides, then the ids that differed are re-read on both
+   * sides after the pipeline had a moment to deliver in-flight changes; what still differs is copied again from
+   * the source (version-guarded, so a concurrent newer write still wins) and read once more.
+   */
+  async function verifyTenant(record: Record_, tenantId: string): Promise<void> {
+    const profile = await deps.control.getTenant(tenantId as TenantId);
+    if (!profile) return;
+    const to = record.params.to;
+    let before = await progress(record.id, tenantId);
+    if (!before?.data.backfillDone) {
+      // A tenant created after the backfill pass: what it has arrived through dual-write, but copy anyway.
+      let cursor: string | undefined;
+      let copied = 0;
+      do {
+        const page = await deps.items(profile.shard).page(profile.tenantId, cursor, deps.pageSize);
+        const documents = page.items.flatMap((item) => toSearchDocument(item) ?? []);
+        if (documents.length > 0) await deps.search.bulkUpsert(to, documents);
+        copied += documents.length;
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      await putProgress(record.id, tenantId, before, {
+        shard: profile.shard,
+        backfilled: copied,
+        backfillDone: true,
+        verify: 'pending',
+        cutOver: before?.data.cutOver ?? false,
+      });
+      before = await progress(record.id, tenantId);
+    }
+    const diff = diffVersions(await sourceVersions(profile.shard, profile.tenantId), await deps.search.scanVersions(to, profile.tenantId));
+    let differing = diff.differing;
+    let repaired = 0;
+    for (let attempt = 0; differing.length > 0 && attempt < RECHECKS; attempt++) {
+      await deps.sleep((deps.recheckDelayMs ?? RECHECK_DELAY_MS) * (attempt + 1));
+      const source = await Promise.all(differing.map((id) => deps.items(profile.shard).get(itemKey(profile.tenantId, id))));
+      if (attempt === RECHECKS - 1) {
+        const repairs = source.flatMap((item) => (item ? (toSearchDocument(item) ?? []) : []));
+        if (repairs.length > 0) repaired += (await deps.search.bulkUpsert(to, repairs)).filter((result) => result === 'applied').length;
+      }
+      differing = await stillDiffering(to, profile.tenantId, differing, source);
+    }
+    const { differing: _all, ...report } = diff;
+    const verified = differing.length === 0;
+    await putProgress(record.id, tenantId, before, {
+      ...(before?.data as TenantProgress),
+      shard: profile.shard,
+      verify: verified ? 'verified' : 'mismatched',
+      diff: { ...report, rechecked: diff.differing.length, repaired, stillDiffering: differing.length },
+      ...(verified ? { verifiedAt: now().toISOString() } : {}),
+    });
+  }
+
+  async function stillDiffering(
+    to: Generation,
+    tenantId: TenantId,
+    ids: readonly string[],
+    source: readonly (ShardItem | undefined)[],
+  ): Promise<string[]> {
+    const target = new Map((await deps.search.versionsOf(to, tenantId, ids)).map((entry) => [entry.id, entry]));
+    return ids.filter((id, i) => {
+      const doc = source[i] && toSearchDocument(source[i]);
+      const indexed = target.get(id);
+      if (!doc) return indexed !== undefined;
+      return !indexed || indexed.v !== doc.v || indexed.deleted !== doc.deleted;
+    });
+  }
+
+  async function verifyStep(record: Record_): Promise<StepResult<IndexMigrationParams>> {
+    const { params } = record;
+    if (passFinished(params)) {
+      const tenants = (await deps.store.listTenants(record.id)) as unknown as Progress[];
+      const open = tenants.filter((tenant) => tenant.data.verify !== 'verified');
+      if (record.phase === 'verifying' && open.length === 0) return { phase: 'cutting-over', params: { ...params, pass: undefined } };
+      // Another pass verifies what differed and any tenant created meanwhile; a tenant that keeps differing stays
+      // "mismatched" (and cannot be cut over) until a pass finds it equal.
+      return { phase: record.phase, params: { ...params, pass: undefined }, waitSeconds: open.length > 0 ? 2 : 5 };
+    }
+    let cursor = params;
+    for (let n = 0; n < (deps.verifyBatch ?? 5); n++) {
+      const { tenant, params: moved } = await nextTenant(cursor);
+      if (!tenant) return { phase: record.phase, params: moved };
+      const state = (await progress(record.id, tenant))?.data;
+      if (state?.verify !== 'verified') await verifyTenant(record, tenant);
+      cursor = popTenant(moved);
+      if (passFinished(cursor)) break;
+    }
+    return { phase: record.phase, params: cursor };
+  }
+
+  const playbook: Playbook<IndexMigrationParams> = {
+    kind: 'search-index',
+    async step(record) {
+      const { params } = record;
+      switch (record.phase as IndexMigrationPhase) {
+        case 'planned': {
+          await deps.search.ensureGeneration(params.to, params.mapping);
+          const existing = await generation(params.to);
+          if (!existing)
+            await deps.generations.put(
+              {
+                generation: params.to,
+                status: 'building',
+                version: 1,
+                createdAt: now().toISOString(),
+                shadowRate: params.shadowRate,
+                migrationId: record.id,
+                ...(params.mapping ? { mapping: params.mapping } : {}),
+              },
+              0,
+            );
+          const from = await generation(params.from);
+          if (!from)
+            await deps.generations.put({ generation: params.from, status: 'serving', version: 1, createdAt: now().toISOString() }, 0);
+          await ensureReadFlag(params);
+          return { phase: 'copying', params: { ...params, since: now().toISOString() } };
+        }
+        case 'copying': {
+          // Dual-write is on once every indexer instance has re-read the registry; only then is a backfill complete.
+          const settle = deps.settleSeconds - secondsSince(params.since);
+          if (settle > 0) return { phase: 'copying', params, waitSeconds: Math.ceil(settle) };
+          return backfillStep(record);
+        }
+        case 'verifying':
+        case 'cutting-over': {
+          if (record.phase === 'cutting-over' && passFinished(params)) {
+            const tenants = (await deps.store.listTenants(record.id)) as unknown as Progress[];
+            const everyone = await allTenantIds();
+            const cut = new Set(tenants.filter((tenant) => tenant.data.cutOver).map((tenant) => tenant.tenantId));
+            if (everyone.every((tenant) => cut.has(tenant)))
+              return { phase: 'soaking', params: { ...params, pass: undefined, since: now().toISOString() } };
+          }
+          return verifyStep(record);
+        }
+        case 'soaking': {
+          const remaining = params.soakSeconds - secondsSince(params.since);
+          return { phase: 'soaking', params, waitSeconds: remaining > 0 ? Math.ceil(remaining) : 30 };
+        }
+        case 'completing': {
+          const to = await generation(params.to);
+          if (to && (to.status !== 'serving' || to.shadowRate)) await setGeneration(to, { status: 'serving', shadowRate: 0 });
+          const from = await generation(params.from);
+          if (from && from.status !== 'dropped') {
+            await setGeneration(from, { status: 'dropped' });
+            return { phase: 'completing', params: { ...params, since: now().toISOString() }, waitSeconds: deps.settleSeconds };
+          }
+          const flag = await deps.flags.get(READ_GENERATION_FLAG);
+          if (flag.definition.defaultVariant !== params.to || Object.keys(flag.overlay.pins).length > 0) {
+            await deps.flags.set(
+              READ_GENERATION_FLAG,
+              { state: 'ENABLED', variants: { [params.to]: params.to }, defaultVariant: params.to },
+              { principal: PRINCIPAL, reason: `${record.id} completed` },
+            );
+            const pinned = Object.keys((await deps.flags.get(READ_GENERATION_FLAG)).overlay.pins);
+            if (pinned.length > 0) await deps.flags.unpin(READ_GENERATION_FLAG, pinned, { principal: PRINCIPAL });
+          }
+          const waited = secondsSince(params.since);
+          if (waited < deps.settleSeconds) return { phase: 'completing', params, waitSeconds: Math.ceil(deps.settleSeconds - waited) };
+          await deps.search.dropGeneration(params.from);
+          return { phase: 'completed', params };
+        }
+        case 'cancelling': {
+          const to = await generation(params.to);
+          if (to && to.status !== 'dropped') {
+            await setGeneration(to, { status: 'dropped', shadowRate: 0 });
+            await deps.flags.set(
+              READ_GENERATION_FLAG,
+              { state: 'ENABLED', variants: { [params.from]: params.from }, defaultVariant: params.from },
+              { principal: PRINCIPAL, reason: `${record.id} cancelled` },
+            );
+            return { phase: 'cancelling', params: { ...params, since: now().toISOString() }, waitSeconds: deps.settleSeconds };
+          }
+          const waited = secondsSince(params.since);
+          if (waited < deps.settleSeconds) return { phase: 'cancelling', params, waitSeconds: Math.ceil(deps.settleSeconds - waited) };
+          await deps.search.dropGeneration(params.to);
+          return { phase: 'cancelled', params };
+        }
+        default:
+          return { phase: record.phase, params };
+      }
+    },
+  };
+
+  async function ensureReadFlag(params: IndexMigrationParams): Promise<void> {
+    const flag = await deps.flags.get(READ_GENERATION_FLAG).catch(() => undefined);
+    if (flag && params.to in flag.definition.variants && flag.definition.defaultVariant === params.from) return;
+    await deps.flags.set(
+      READ_GENERATION_FLAG,
+      { state: 'ENABLED', variants: { [params.from]: params.from, [params.to]: params.to }, defaultVariant: params.from },
+      { principal: PRINCIPAL, reason: `search migration to ${params.to}` },
+    );
+  }
+
+  async function allTenantIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await deps.control.listTenants(TENANT_PAGE, after);
+      ids.push(...page.items.map((profile) => profile.tenantId as string));
+      after = page.next;
+    } while (after !== undefined);
+    return ids;
+  }
+
+  /**
+   * Applies an operator's change to the current migration record. A runner step may save the record at the same
+   * moment; the change is then re-checked against the newer record and applied again (a few times at most).
+   */
+  async function operatorChange(change: (record: Record_) => { phase: string; params: IndexMigrationParams } | Record_): Promise<Record_> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const record = await require();
+      const result = change(record);
+      if ('version' in result) return result;
+      const next = advance(record, result, now());
+      if (await deps.store.save(next, record.version)) return next;
+    }
+    throw new Problem('conflict', 'The migration kept changing while your command ran. Run the command again.');
+  }
+
+  async function refuseIfUnhealthy(action: string): Promise<void> {
+    const problems = (await deps.preflight?.()) ?? [];
+    if (problems.length > 0)
+      throw new Problem(
+        'migration-not-ready',
+        `Cannot ${action} now: ${problems.join('; ')}. Wait until the search domain is healthy and try again.`,
+        { problems },
+      );
+  }
+
+  return {
+    playbook,
+
+    async start(input: { to: Generation; mapping?: SearchMapping; shadowRate: number; soakSeconds: number }): Promise<Record_> {
+      const running = await active();
+      if (running) throw new Problem('conflict', `Search migration ${running.id} is in phase ${running.phase}; finish or cancel it first.`);
+      const view = generationView(await deps.generations.list());
+      const serving = view.records.find((record) => record.status === 'serving') ?? view.records[0];
+      const from = serving?.generation ?? 'g1';
+      if (view.records.some((record) => record.generation === input.to) || (await deps.store.get(migrationIdFor(input.to))))
+        throw new Problem(
+          'conflict',
+          `Generation ${input.to} already exists or was used before; pick a new one (e.g. g${generationNumber(from) + 1}).`,
+        );
+      if (generationNumber(input.to) <= generationNumber(from))
+        throw new Problem(
+          'validation-failed',
+          `The new generation must be after the serving one (${from}); try g${generationNumber(from) + 1}.`,
+        );
+      await refuseIfUnhealthy('start a search migration');
+      const record = newMigration<IndexMigrationParams>(
+        migrationIdFor(input.to),
+        'search-index',
+        'planned',
+        {
+          from,
+          to: input.to,
+          shadowRate: input.shadowRate,
+          soakSeconds: input.soakSeconds,
+          ...(input.mapping ? { mapping: input.mapping } : {}),
+        },
+        now(),
+      );
+      if (!(await deps.store.create(record))) throw new Problem('conflict', `Migration ${record.id} already exists.`);
+      return record;
+    },
+
+    /** Moves reads of the given tenants (or a sticky percentage of all tenants) to the new generation. */
+    async cutover(selection: { tenants?: string[]; percent?: number }): Promise<{ cutOver: string[]; alreadyCutOver: string[] }> {
+      const record = await require();
+      if (!['verifying', 'cutting-over', 'soaking'].includes(record.phase))
+        throw new Problem(
+          'migration-not-ready',
+          `Cutover is possible once tenants are verified; the migration is ${record.phase}. Check \`headroom search migrate status\`.`,
+        );
+      await refuseIfUnhealthy('cut over');
+      const everyone = await allTenantIds();
+      const chosen = selection.tenants ?? percentOf(everyone, selection.percent ?? 0);
+      const unknown = chosen.filter((tenant) => !everyone.includes(tenant));
+      if (unknown.length > 0)
+        throw new Problem('not-found', `Unknown tenant(s): ${unknown.join(', ')}. Check the ids with \`headroom tenants list\`.`);
+      const states = await Promise.all(chosen.map(async (tenant) => ({ tenant, progress: await progress(record.id, tenant) })));
+      const unverified = states.filter((state) => state.progress?.data.verify !== 'verified');
+      if (unverified.length > 0)
+        throw new Problem(
+          'migration-not-ready',
+          `Not verified yet: ${unverified.map((state) => `${state.tenant} (${state.progress?.data.verify ?? 'not backfilled'})`).join(', ')}. Nothing was cut over; wait for verification (\`headroom search migrate status\`) and try again.`,
+          { unverified: unverified.map((state) => state.tenant) },
+        );
+      const fresh = states.filter((state) => !state.progress?.data.cutOver).map((state) => state.tenant);
+      if (fresh.length > 0) {
+        await deps.flags.allow(READ_GENERATION_FLAG, fresh, {
+          principal: PRINCIPAL,
+          variant: record.params.to,
+          reason: `${record.id} cutover`,
+        });
+        for (const state of states.filter((s) => fresh.includes(s.tenant))) {
+          const before = await progress(record.id, state.tenant);
+          await putProgress(record.id, state.tenant, before, {
+            ...(before?.data as TenantProgress),
+            cutOver: true,
+            cutOverAt: now().toISOString(),
+          });
+        }
+      }
+      return { cutOver: fresh, alreadyCutOver: chosen.filter((tenant) => !fresh.includes(tenant)) };
+    },
+
+    /** Moves reads of the given tenants back to the old generation (possible until `complete`). */
+    async rollback(tenants: string[]): Promise<{ rolledBack: string[] }> {
+      const record = await require();
+      if (!['verifying', 'cutting-over', 'soaking'].includes(record.phase))
+        throw new Problem('migration-not-ready', `Nothing to roll back: the migration is ${record.phase}.`);
+      await deps.flags.unpin(READ_GENERATION_FLAG, tenants, { principal: PRINCIPAL, reason: `${record.id} rollback` });
+      for (const tenant of tenants) {
+        const before = await progress(record.id, tenant);
+        if (before?.data.cutOver) {
+          const { cutOverAt: _at, ...rest } = before.data;
+          await putProgress(record.id, tenant, before, { ...rest, cutOver: false });
+        }
+      }
+      await operatorChange((current) =>
+        current.phase === 'soaking' ? { phase: 'cutting-over', params: { ...current.params, pass: undefined } } : current,
+      );
+      return { rolledBack: tenants };
+    },
+
+    async complete(): Promise<Record_> {
+      return operatorChange((record) => {
+        if (record.phase === 'completing') return record;
+        if (record.phase !== 'soaking')
+          throw new Problem(
+            'migration-not-ready',
+            `Complete is possible after every tenant is cut over and the soak period; the migration is ${record.phase}.`,
+          );
+        const remaining = record.params.soakSeconds - secondsSince(record.params.since);
+        if (remaining > 0)
+          throw new Problem(
+            'migration-not-ready',
+            `Still soaking for ${Math.ceil(remaining)} s; the old generation stays until then. Try again later.`,
+          );
+        return { phase: 'completing', params: { ...record.params, since: undefined } };
+      });
+    },
+
+    async cancel(): Promise<Record_> {
+      const record = await require();
+      const cut = ((await deps.store.listTenants(record.id)) as unknown as Progress[]).filter((tenant) => tenant.data.cutOver);
+      if (cut.length > 0 || ['soaking', 'completing'].includes(record.phase))
+        throw new Problem(
+          'migration-not-ready',
+          `Cancel is only possible before any cutover; ${cut.length} tenant(s) read the new generation. Roll them back first (\`headroom search migrate rollback --tenants …\`).`,
+        );
+      return operatorChange((current) =>
+        current.phase === 'cancelling' ? current : { phase: 'cancelling', params: { ...current.params, since: undefined } },
+      );
+    },
+
+    async status(id?: string) {
+      const record = await require(id).catch(async (error: unknown) => {
+        const latest = ((await deps.store.list('search-index')) as unknown as Record_[]).at(-1);
+        if (latest) return latest;
+        throw error;
+      });
+      const tenants = ((await deps.store.listTenants(record.id)) as unknown as Progress[]).sort((a, b) =>
+        a.tenantId.localeCompare(b.tenantId),
+      );
+      return { migration: record, tenants };
+    },
+
+    async generations() {
+      return generationView(await deps.generations.list()).records;
+    },
+  };
+}
+
+function itemKey(tenantId: TenantId, documentId: string): { pk: string; sk: string } {
+  const [conversationId, commentId] = documentId.split('/') as [string, string | undefined];
+  return commentId === undefined
+    ? { pk: `T#${tenantId}#C#${conversationId}`, sk: 'META' }
+    : { pk: `T#${tenantId}#C#${conversationId}`, sk: `M#${commentId}` };
+}
+
+/** A sticky share of tenants: ordered by a hash of their id, so raising the percentage only ever adds tenants. */
+export function percentOf(tenants: readonly string[], percent: number): string[] {
+  const count = Math.ceil((tenants.length * percent) / 100);
+  return [...tenants].sort((a, b) => fnv1a32(a) - fnv1a32(b) || a.localeCompare(b)).slice(0, count);
+}
+
+export type IndexMigration = ReturnType<typeof indexMigration>;

@@ -1,0 +1,437 @@
+// The embedded platform: DynamoDB Local + tables from lambdas/schema.ts + the API Gateway bridge in front of the
+// real handler modules (the sources, or the synthesized bundles `cdk deploy` ships), each function triggered as its
+// manifest row says and configured through the same environment variables the Lambda functions get on AWS.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_CONFIG, type HeadroomConfig } from '../lib/config.js';
+import { ENV, type ShardTopology } from '../lambdas/environment.js';
+import { functionEnvironment, type EnvironmentInputs } from '../lambdas/function-environment.js';
+import type { FunctionName, RouteFunctionName } from '../lambdas/functions.js';
+import { CONTROL_TABLE, localTableName, SHARD_TABLE } from '../lambdas/schema.js';
+import { platformSettings } from '../lib/function-environment.js';
+import { installEmbeddedHost, type EmbeddedHost } from '../lambdas/embedded-host.js';
+import { SqliteSearchIndex } from '../lambdas/adapters/local/sqlite-search-index.js';
+import type { StepInput, StepOutput } from '../lambdas/handlers/migration-step.js';
+import { STEP_MARGIN_MS } from '../lambdas/handlers/migration-step.js';
+import { embeddedFunctions, loadFunctions, type HandlerSource, type LoadedFunction } from './function-modules.js';
+import { createApiGatewayBridge, type AuthorizerHandler, type ProxyHandler } from './api-gateway-bridge.js';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { ensureTables } from './tables.js';
+import { ADMIN_TOKEN_FILE, readOrCreateSecret } from './local-secrets.js';
+import { redirectMetrics } from './metrics-sink.js';
+import { ensureDemoTenant, type DemoTenant } from './demo-tenant.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { JOB_QUEUES, VISIBILITY_TIMEOUT_SECONDS } from '../lambdas/queues.js';
+import { startMoveReplicators, streamWriteRates } from './move-replicators.js';
+import { createPlatform, installPlatform, platform } from '../lambdas/composition/platform.js';
+import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.js';
+import { startMigrationLoop, type MigrationLoop } from './migration-loop.js';
+import type { LlmSettings } from '../lambdas/llm-routes.js';
+import { startProviderSimulator, type ProviderSimulator } from './provider-simulator.js';
+import { SIMULATED_PROVIDERS, simulatedLlmSettings } from './simulated-llm.js';
+import { startSqsEventSource, type SqsBatchHandler, type SqsEventSource } from './sqs-event-source.js';
+import { lambdaContext } from './lambda-context.js';
+import type { Context } from 'aws-lambda';
+import { startDynamoDbStreamSource, type DynamoDbStreamHandler, type DynamoDbStreamSource } from './dynamodb-stream-source.js';
+import { createMetricsRegistry, type MetricsRegistry } from './metrics-registry.js';
+import { recordApiResponses } from './api-metrics.js';
+import { measureJobDwell } from './job-dwell.js';
+import { createOpsConsole } from './ops-console.js';
+import { operationsSnapshot } from './operations-snapshot.js';
+import { localMigrations } from './local-migrations.js';
+import { ensureCanaryTenant } from './canary-tenant.js';
+import { startHeartbeatCanaryLoop, type HeartbeatCanaryLoop } from './heartbeat-canary-loop.js';
+import { startHeartbeatMonitorLoop, type HeartbeatMonitorLoop } from './heartbeat-monitor-loop.js';
+import type { HeartbeatMonitorConfig } from '../lambdas/core/operations/heartbeat-monitor.js';
+import { createCanaryApiClient } from '../lambdas/adapters/http/canary-api-client.js';
+
+export interface LocalPlatformOptions {
+  readonly dataDir: string;
+  /** HTTP port on 127.0.0.1; 0 picks a free port. */
+  readonly port: number;
+  readonly config?: HeadroomConfig;
+  /** Overrides the stored admin token (HEADROOM_ADMIN_TOKEN). */
+  readonly adminToken?: string;
+  /** Create the `demo` tenant on first start. */
+  readonly demo?: boolean;
+  /** How long a received job stays invisible before redelivery (tests shorten it). */
+  readonly visibilityTimeoutSeconds?: number;
+  /** How long migrations wait for every instance to see a registry or flag change (tests shorten it). @default flag cache + 5 s */
+  readonly searchSettleSeconds?: number;
+  /** AI routes. @default two simulated providers (OpenAI-compatible and Bedrock faces) started with the platform */
+  readonly llm?: LlmSettings;
+  /** The synthetic canary and the heartbeat monitor: `npm start` runs both; off when omitted, keeping tests quiet. */
+  readonly heartbeat?: HeartbeatOptions;
+  /** Where the handlers come from. @default 'sources' */
+  readonly handlers?: HandlerSource;
+  /** Sees every invocation of every function, with its event and answer (the deploy rehearsal records them). */
+  readonly onInvoke?: (invocation: Invocation) => void;
+}
+
+export interface Invocation {
+  readonly name: FunctionName;
+  readonly event: unknown;
+  readonly result?: unknown;
+  readonly error?: unknown;
+}
+
+export interface HeartbeatOptions {
+  /** Run the canary (as the `canary` tenant, created on first start). @default true */
+  readonly canary?: boolean;
+  /** @default 60 */
+  readonly canaryIntervalSeconds?: number;
+  /** Run the heartbeat monitor. @default true */
+  readonly monitor?: boolean;
+  /** How often the monitor judges the last period. @default 30 */
+  readonly monitorPeriodSeconds?: number;
+  readonly monitorConfig?: Partial<HeartbeatMonitorConfig>;
+  /** Where the monitor's alarm and recovery lines go. @default stderr */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalPlatform {
+  readonly url: string;
+  readonly adminToken: string;
+  readonly dynamoEndpoint: string;
+  readonly demo?: DemoTenant;
+  readonly sqs: SqsEmulator;
+  /** The event sources feeding the job consumers, one per job queue. */
+  readonly jobSources: readonly SqsEventSource[];
+  /** The change relays, one per shard stream. */
+  readonly streamSources: readonly DynamoDbStreamSource[];
+  /** The in-process migration runner (search index migrations, tenant moves). */
+  readonly migrationLoop: MigrationLoop;
+  /** Stops the runner after its current step and starts a fresh one, as a process restart would. */
+  restartMigrationLoop(): Promise<void>;
+  /** The tenant-move replicators: the second reader of each shard stream. */
+  readonly replicatorSources: readonly DynamoDbStreamSource[];
+  /** The model provider simulator behind the default AI routes (absent when `llm` was given). */
+  readonly simulator?: ProviderSimulator;
+  /** Every EMF metric, API request and job dwell of this platform (what the ops console shows). */
+  readonly registry: MetricsRegistry;
+  /** Every function it runs: its manifest row, where its handler came from, and the environment it was given. */
+  readonly functions: readonly EmbeddedFunction[];
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedFunction {
+  readonly name: FunctionName;
+  readonly trigger: LoadedFunction['definition']['trigger'];
+  readonly module: string;
+  /** What lambdas/function-environment.ts gives it here (all of them share this process's environment). */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+function localTopology(config: HeadroomConfig): ShardTopology {
+  return config.shards.map((shard) => ({
+    name: shard.name,
+    table: localTableName.shard(shard.name),
+    ...(shard.dedicatedTo === undefined ? {} : { dedicatedTo: shard.dedicatedTo }),
+  }));
+}
+
+/** The environment builder's inputs on this machine: local table names, the emulator's queues, SQLite search. */
+function localEnvironmentInputs(
+  config: HeadroomConfig,
+  llm: LlmSettings,
+  sqs: SqsEmulator,
+  cursorKey: string,
+  dataDir: string,
+): EnvironmentInputs {
+  return {
+    target: 'embedded',
+    json: JSON.stringify,
+    settings: { ...platformSettings(config), llm },
+    shards: localTopology(config),
+    controlTable: localTableName.control,
+    jobQueues: Object.fromEntries(
+      JOB_QUEUES.flatMap((queue) => [queue.name, queue.deadLetterQueue]).map((name) => [name, sqs.queueUrl(name)]),
+    ) as NonNullable<EnvironmentInputs['jobQueues']>,
+    cursor: { key: cursorKey },
+    search: { engine: 'sqlite', file: join(dataDir, 'search.sqlite') },
+  };
+}
+
+/**
+ * Points the runtime (and the AWS SDK) at the local engines. Every function here shares one process, so the
+ * process gets every function's variables (built by the same builder as on AWS); each function reads only its own.
+ */
+function configureRuntime(dynamo: DynamoDbLocal, sqs: SqsEmulator, environments: readonly Record<string, string>[]): void {
+  Object.assign(process.env, unionOfEnvironments(environments), {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  });
+  delete process.env.AWS_PROFILE;
+}
+
+/** The loaded functions, each handler reporting its invocations to `onInvoke`. */
+function observed(loaded: ReadonlyMap<FunctionName, LoadedFunction>, onInvoke?: (invocation: Invocation) => void) {
+  if (!onInvoke) return loaded;
+  return new Map(
+    [...loaded].map(([name, fn]) => {
+      const handler = fn.handler as (event: unknown, context: unknown) => Promise<unknown>;
+      const wrapped = async (event: unknown, context: unknown) => {
+        try {
+          const result = await handler(event, context);
+          onInvoke({ name, event, result });
+          return result;
+        } catch (error) {
+          onInvoke({ name, event, error });
+          throw error;
+        }
+      };
+      return [name, { ...fn, handler: wrapped }];
+    }),
+  );
+}
+
+/**
+ * One environment holding every function's variables. Two functions may hold a JSON object under the same name
+ * with different keys (the relay sees two job queues, the queue admin four): the union holds all of them.
+ */
+function unionOfEnvironments(environments: readonly Record<string, string>[]): Record<string, string> {
+  const union: Record<string, string> = {};
+  for (const environment of environments) {
+    for (const [name, value] of Object.entries(environment)) {
+      const held = union[name];
+      if (held === undefined || held === value) {
+        union[name] = value;
+        continue;
+      }
+      const [a, b] = [JSON.parse(held) as unknown, JSON.parse(value) as unknown];
+      if (typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) || Array.isArray(b) || !a || !b) {
+        throw new Error(`functions disagree on ${name}: ${held} and ${value}`);
+      }
+      union[name] = JSON.stringify({ ...a, ...b });
+    }
+  }
+  return union;
+}
+
+const listen = (server: Server, port: number) =>
+  new Promise<number>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      resolveListen(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+
+export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
+  const config = options.config ?? DEFAULT_CONFIG;
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const adminToken = options.adminToken ?? readOrCreateSecret(dataDir, ADMIN_TOKEN_FILE);
+  const cursorKey = readOrCreateSecret(dataDir, 'cursor-key');
+
+  const dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
+  const registry = createMetricsRegistry();
+  const closeMetrics = redirectMetrics(dataDir, registry);
+  const running: { stop(): Promise<void> }[] = [];
+  // Stops in reverse order of start: the bridge first (no new work), then relays, consumers, queues, tables.
+  const stopAll = async () => {
+    for (const part of running.reverse()) await part.stop();
+    // Its services are stopped: no later module copy may find them.
+    installEmbeddedHost(undefined);
+    await closeMetrics();
+    await dynamo.stop();
+  };
+  try {
+    process.env.AWS_REGION ??= 'us-east-1';
+    const sqs = await startSqsEmulator({ dataDir });
+    running.push(sqs);
+    const simulator = options.llm ? undefined : await startProviderSimulator({ providers: SIMULATED_PROVIDERS });
+    if (simulator) {
+      running.push(simulator);
+      // Where operators (and the runbook) find the simulator's control endpoint.
+      writeFileSync(join(dataDir, 'provider-simulator-url'), `${simulator.url}\n`);
+    }
+    const llm = options.llm ?? simulatedLlmSettings(config.llm, simulator as ProviderSimulator);
+    const localInputs = localEnvironmentInputs(config, llm, sqs, cursorKey, dataDir);
+    const environments = embeddedFunctions().map((definition) => ({
+      definition,
+      environment: functionEnvironment(definition, localInputs),
+    }));
+    configureRuntime(
+      dynamo,
+      sqs,
+      environments.map(({ environment }) => environment),
+    );
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint });
+    await ensureTables(client, [
+      ...config.shards.map((shard) => ({ name: localTableName.shard(shard.name), definition: SHARD_TABLE })),
+      { name: localTableName.control, definition: CONTROL_TABLE },
+    ]);
+    client.destroy();
+    // The same composition root the functions use, with the one thing only the emulator knows: message ages.
+    const heartbeat: { canary?: HeartbeatCanaryLoop; monitor?: HeartbeatMonitorLoop } = {};
+    let url = '';
+    const queueStatus = () => platform().queues().status();
+    const snapshot = () =>
+      operationsSnapshot({
+        registry,
+        queues: queueStatus,
+        migrations: () => localMigrations(url, adminToken),
+        canary: () => heartbeat.canary,
+        monitor: () => heartbeat.monitor,
+      });
+    const relaysByShard = new Map<string, DynamoDbStreamSource>();
+    let migrationLoop: MigrationLoop | undefined;
+    // The local stand-ins for AWS-only services, for the sources and for bundles alike (lambdas/embedded-host.ts).
+    const searchIndex = new SqliteSearchIndex(join(dataDir, 'search.sqlite'));
+    running.push({ stop: async () => searchIndex.close() });
+    const host: EmbeddedHost = {
+      startMigration: async (id) => migrationLoop?.wake(id),
+      ...(options.searchSettleSeconds === undefined ? {} : { searchSettleSeconds: options.searchSettleSeconds }),
+      oldestAge: async (queue) => sqs.oldestAgeSeconds(queue),
+      operations: snapshot,
+      shardWriteRate: streamWriteRates(() => relaysByShard),
+      searchIndex,
+    };
+    installEmbeddedHost(host);
+    installPlatform(createPlatform(host));
+    const opsConsole = createOpsConsole({ snapshot, registry, queues: queueStatus });
+    running.push(opsConsole);
+
+    const loaded = observed(await loadFunctions(options.handlers ?? 'sources'), options.onInvoke);
+    const byTrigger = (kind: string) => [...loaded.values()].filter((fn) => fn.definition.trigger.kind === kind);
+    const handlerOf = <T>(fn: LoadedFunction) => fn.handler as T;
+    const handlers = Object.fromEntries(byTrigger('api').map((fn) => [fn.definition.name, handlerOf<ProxyHandler>(fn)])) as Record<
+      RouteFunctionName,
+      ProxyHandler
+    >;
+    const [authorizerFunction] = byTrigger('authorizer');
+    if (!authorizerFunction) throw new Error('the manifest names no authorizer');
+    const authorizer = handlerOf<AuthorizerHandler>(authorizerFunction);
+    const streamConsumer = (name: FunctionName) => handlerOf<DynamoDbStreamHandler>(loaded.get(name) as LoadedFunction);
+    const relay = streamConsumer('relay');
+    const replicator = streamConsumer('move-replicator');
+    const sqsClient = new SQSClient({ endpoint: sqs.endpoint });
+    const jobSources = byTrigger('queues').flatMap((consumer) => {
+      const { trigger } = consumer.definition;
+      return JOB_QUEUES.filter((queue) => trigger.kind === 'queues' && trigger.queues.includes(queue.name)).map((queue) =>
+        startSqsEventSource({
+          client: sqsClient,
+          queueUrl: sqs.queueUrl(queue.name),
+          queueArn: sqs.queueArn(queue.name),
+          deadLetterQueueUrl: sqs.queueUrl(queue.deadLetterQueue),
+          handler: measureJobDwell(queue.name, handlerOf<SqsBatchHandler>(consumer), registry),
+          batchSize: queue.batchSize,
+          maxConcurrency: queue.maxConcurrency,
+          visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? VISIBILITY_TIMEOUT_SECONDS,
+          maxReceiveCount: queue.maxReceiveCount,
+          functionName: consumer.definition.name,
+        }),
+      );
+    });
+    running.push(...jobSources);
+    const streamSources = await Promise.all(
+      config.shards.map((shard) =>
+        startDynamoDbStreamSource({
+          endpoint: dynamo.endpoint,
+          tableName: localTableName.shard(shard.name),
+          checkpointFile: join(dataDir, 'stream-checkpoints', `${shard.name}.json`),
+          handler: relay,
+          functionName: 'relay',
+        }),
+      ),
+    );
+    running.push(...streamSources);
+    config.shards.forEach((shard, index) => relaysByShard.set(shard.name, streamSources[index]!));
+    const replicatorSources = await startMoveReplicators({ config, endpoint: dynamo.endpoint, dataDir, handler: replicator });
+    running.push(...replicatorSources);
+
+    // Started after the job and stream sources, so a resumed migration finds dual-write flowing; stopped before them.
+    // The Step Functions loop's stand-in invokes the migration step function, as the state machine does on AWS.
+    const [stepFunction] = byTrigger('state-machine');
+    if (!stepFunction) throw new Error('the manifest names no state-machine function');
+    const step = handlerOf<(input: StepInput, context: Context) => Promise<StepOutput>>(stepFunction);
+    const startRunner = () =>
+      startMigrationLoop({
+        migrations: platform().migrations,
+        run: (id, budgetMs) => step({ migrationId: id }, lambdaContext('migration-step', Date.now() + budgetMs + STEP_MARGIN_MS)),
+      });
+    migrationLoop = await startRunner();
+    running.push({ stop: async () => migrationLoop?.stop() });
+
+    const bridge = createApiGatewayBridge({
+      stageName: config.api.stageName,
+      authorizerCacheSeconds: config.api.authorizerCacheSeconds,
+      adminToken,
+      handlers,
+      authorizer,
+      tiers: config.tiers,
+      onResponse: recordApiResponses(registry),
+      serveLocal: (request, response) => opsConsole.serve(request, response),
+    });
+    const port = await listen(bridge.server, options.port);
+    url = `http://127.0.0.1:${port}`;
+    running.push({
+      stop: () =>
+        new Promise<void>((resolveClose) => {
+          bridge.server.close(() => resolveClose());
+          bridge.server.closeAllConnections();
+        }),
+    });
+    const demo = options.demo === false ? undefined : await ensureDemoTenant(dataDir);
+    if (options.heartbeat) {
+      const { canary = true, monitor = true } = options.heartbeat;
+      // Pushed after the bridge, so they stop first: no canary request is cut off by the bridge closing under it.
+      if (canary) {
+        const tenant = await ensureCanaryTenant(dataDir);
+        heartbeat.canary = startHeartbeatCanaryLoop({
+          api: createCanaryApiClient({ baseUrl: url, token: tenant.token }),
+          intervalMs: (options.heartbeat.canaryIntervalSeconds ?? 60) * 1000,
+          // Wait for the comment to be searchable when this platform runs search, as the Lambda canary does.
+          awaitSearch: process.env[ENV.search] !== undefined,
+        });
+        running.push(heartbeat.canary);
+      }
+      if (monitor) {
+        heartbeat.monitor = startHeartbeatMonitorLoop({
+          registry,
+          periodMs: (options.heartbeat.monitorPeriodSeconds ?? 30) * 1000,
+          ...(options.heartbeat.monitorConfig ? { config: options.heartbeat.monitorConfig } : {}),
+          ...(options.heartbeat.log ? { log: options.heartbeat.log } : {}),
+        });
+        running.push(heartbeat.monitor);
+      }
+    }
+
+    return {
+      url,
+      registry,
+      adminToken,
+      dynamoEndpoint: dynamo.endpoint,
+      sqs,
+      jobSources,
+      streamSources,
+      get migrationLoop() {
+        return migrationLoop as MigrationLoop;
+      },
+      async restartMigrationLoop() {
+        await migrationLoop?.stop();
+        migrationLoop = await startRunner();
+      },
+      replicatorSources,
+      functions: environments.map(({ definition, environment }) => ({
+        name: definition.name,
+        trigger: definition.trigger,
+        module: (loaded.get(definition.name) as LoadedFunction).module,
+        environment,
+      })),
+      ...(simulator ? { simulator } : {}),
+      ...(demo ? { demo } : {}),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
