@@ -9,6 +9,8 @@ const RUNTIME_RESTRICTED = ['aws-cdk-lib', 'aws-cdk-lib/*', '**/lib/**', '../loc
  * function: importing them from lambdas/ would put them in a Lambda bundle, which cannot load them.
  */
 const LOCAL_SEARCH_ENGINE = ['**/sqlite-search-index.js', 'better-sqlite3'];
+/** Every raw SDK call lives in an adapter (lambdas/adapters/): the composition and handlers only wire and call them. */
+const SDKS = ['@aws-sdk/*', '@smithy/*', '@opensearch-project/*'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.headroom/', 'bench/results/'] },
@@ -27,6 +29,26 @@ export default tseslint.config(
   {
     files: ['lambdas/**/*.ts'],
     rules: {
+      'no-restricted-imports': ['error', { patterns: [...RUNTIME_RESTRICTED, ...LOCAL_SEARCH_ENGINE, ...SDKS] }],
+    },
+  },
+  {
+    // Handlers call services; only the compositions (lambdas/composition/) build from the platform's parts.
+    files: ['lambdas/handlers/**/*.ts', 'lambdas/middleware/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='parts']",
+          message: 'Handlers receive ready services: add the service to a composition (lambdas/composition/) instead.',
+        },
+      ],
+    },
+  },
+  {
+    // Adapters are where the SDKs are used.
+    files: ['lambdas/adapters/**/*.ts'],
+    rules: {
       'no-restricted-imports': ['error', { patterns: [...RUNTIME_RESTRICTED, ...LOCAL_SEARCH_ENGINE] }],
     },
   },
@@ -43,9 +65,17 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            '**/lambdas/core/**',
-            // Core's vocabulary that infrastructure speaks too (gateway responses are problems).
+            // Files, not folders: a file in an excluded folder could not be allowed back.
+            '**/lambdas/core/**/*.js',
+            // Core's vocabulary that infrastructure speaks too: gateway responses are problems, usage plans are per
+            // tier, tables are shards of the topology, queues
+            // are the job queues by name.
             '!**/lambdas/core/problems.js',
+            '!**/lambdas/core/tenancy/tiers.js',
+            '!**/lambdas/core/tenancy/shard-topology.js',
+            '!**/lambdas/core/fairness/queue-names.js',
+            // The settings blocks config validates and hands to functions (schema + default, no logic).
+            '!**/lambdas/core/**/*-settings.js',
             '**/lambdas/handlers/**',
             '**/lambdas/adapters/**',
             '**/lambdas/middleware/**',

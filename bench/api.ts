@@ -15,6 +15,7 @@ import { MemoryConversationData } from '../lambdas/adapters/memory/memory-conver
 import { MemoryFlagStore } from '../lambdas/adapters/memory/memory-flag-store.js';
 import type { TenantId } from '../lambdas/core/tenancy/tenancy.js';
 import { createPlatform, installPlatform } from '../lambdas/composition/platform.js';
+import { tenantAdminOf } from '../lambdas/composition/tenant-admin.js';
 import { listingBucket, localTableName, shardKeys } from '../lambdas/schema.js';
 import { FUNCTIONS } from '../lambdas/functions.js';
 import { startBareFunction } from '../local/bare-function.js';
@@ -43,12 +44,10 @@ async function handlerOverhead({ quick, log }: BenchmarkContext) {
       flagCacheSeconds: 15,
     },
     clock,
-    control,
-    flagStore: new MemoryFlagStore(),
-    conversationStore: (tenant) => data.forTenant(tenant.tenantId),
+    stores: { control, flagStore: new MemoryFlagStore(), conversationStore: (tenant) => data.forTenant(tenant.tenantId) },
     cursorKey: 'bench-cursor-key-bench-cursor-key',
   });
-  await platform.tenantAdmin().create({ id: 'bench' as TenantId });
+  await tenantAdminOf(platform).create({ id: 'bench' as TenantId });
   installPlatform(platform);
   captureMetrics(() => undefined);
   const { handler } = (await import('../lambdas/handlers/create-conversation.js')) as unknown as {

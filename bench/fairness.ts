@@ -246,9 +246,11 @@ const benchmark: Benchmark = {
           flagCacheSeconds: 15,
           usagePlans: undefined,
         },
-        control: new MemoryControlStore(),
-        flagStore: new MemoryFlagStore(),
-        conversationStore: (tenant) => new MemoryConversationData().forTenant(tenant.tenantId),
+        stores: {
+          control: new MemoryControlStore(),
+          flagStore: new MemoryFlagStore(),
+          conversationStore: (tenant) => new MemoryConversationData().forTenant(tenant.tenantId),
+        },
         cursorKey: 'bench-cursor-key-bench-cursor-key',
       }),
     );

@@ -2,7 +2,8 @@
 // preferred by weight), a router built on the real OpenAI-compatible adapter, and the request they send.
 import { OpenAiCompatibleProvider } from '../lambdas/adapters/http/openai-compatible-provider.js';
 import { createLlmRouter, type LlmRouter, type RoutingObserver } from '../lambdas/core/llm/llm-router.js';
-import { DEFAULT_LLM_SETTINGS, type LlmSettings } from '../lambdas/llm-routes.js';
+import { DEFAULT_LLM_SETTINGS, type LlmSettings } from '../lambdas/core/llm/llm-settings.js';
+import { llmLanes } from '../local/llm-lanes.js';
 
 /** What each route may have in flight from one instance: more than a provider serves at once, as with many instances. */
 export const ROUTE_CONCURRENCY = 64;
@@ -15,22 +16,7 @@ export function benchSettings(simulatorUrl: string, backgroundShare: number): Ll
       primary: { provider: 'openai-compatible', model: 'sim', baseUrl: `${simulatorUrl}/primary/v1`, ...limits },
       secondary: { provider: 'openai-compatible', model: 'sim', baseUrl: `${simulatorUrl}/secondary/v1`, ...limits },
     },
-    lanes: {
-      interactive: {
-        share: 1,
-        routes: [
-          { route: 'primary', weight: 3 },
-          { route: 'secondary', weight: 1 },
-        ],
-      },
-      background: {
-        share: backgroundShare,
-        routes: [
-          { route: 'primary', weight: 3 },
-          { route: 'secondary', weight: 1 },
-        ],
-      },
-    },
+    lanes: llmLanes({ interactive: { primary: 3, secondary: 1 }, backgroundShare }),
     deadlineMs: { interactive: 5_000, background: 10_000 },
     firstTokenTimeoutMs: 1_000,
   };

@@ -22,7 +22,8 @@ import { DynamoTenantItems } from '../lambdas/adapters/aws/dynamo-tenant-items.j
 import { DynamoFlagStore } from '../lambdas/adapters/aws/dynamo-flag-store.js';
 import { SqliteSearchIndex } from '../lambdas/adapters/local/sqlite-search-index.js';
 import { flagAdmin } from '../lambdas/core/flags/flag-admin.js';
-import { INDEX_MIGRATION_PHASES, indexMigration } from '../lambdas/core/migrations/index-migration.js';
+import { INDEX_MIGRATION_PHASES } from '../lambdas/core/migrations/index-migration.js';
+import { indexMigration } from '../lambdas/core/migrations/index-migration-admin.js';
 import { runMigrationSteps } from '../lambdas/core/migrations/migration-runner.js';
 import { systemClock, type ControlStore } from '../lambdas/core/ports.js';
 import { cachedGenerations } from '../lambdas/core/search/search-generations.js';

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { createTenantSchema, flagPathSchema, queuePathSchema, tenantPathSchema, type TenantView } from '../lambdas/core/api-contract.js';
 import type { FlagSummary } from '../lambdas/core/flags/flag-admin.js';
 import { tenantListSchema } from '../lambdas/core/flags/flag-definitions.js';
-import { TIERS } from '../lambdas/environment.js';
+import { TIERS } from '../lambdas/core/tenancy/tiers.js';
 import { CliError, connect, DEFAULT_ENDPOINT, type AdminClient } from './cli/admin-client.js';
 import { emit, keyValues, table } from './cli/output.js';
 import { parseArgs } from './cli/arguments.js';

@@ -1,23 +1,29 @@
 // The one builder of a function's environment: the CDK stacks call it with CloudFormation tokens, the embedded
 // platform and the deploy rehearsal with local values, so a function gets the same variables everywhere, and only
 // the variables its manifest row needs. A need with nothing to satisfy it is an error here, not a cold-start crash.
-import { ENV, type SearchEngineSettings, type ShardTopology, type TenantMoveSettings, type Tier } from './environment.js';
+import type { AdmissionSettings } from './core/fairness/admission-settings.js';
+import type { TenantMoveSettings } from './core/moves/tenant-move-settings.js';
+import type { SearchEngineSettings } from './core/search/search-engine-settings.js';
+import type { ShardTopology } from './core/tenancy/shard-topology.js';
+import type { Tier } from './core/tenancy/tiers.js';
+import { ENV } from './environment.js';
 import type { FunctionDefinition } from './functions.js';
-import type { LlmSettings } from './llm-routes.js';
-import { METRICS_NAMESPACE, OPERATIONS_ENV, SERVICE_DIMENSION } from './operations-contract.js';
-import type { QueueName } from './queues.js';
+import type { LlmSettings } from './core/llm/llm-settings.js';
+import { OPERATIONS_ENV } from './operations-contract.js';
+import type { QueueName } from './core/fairness/queue-names.js';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION } from './telemetry.js';
 
 /** Where the environment is for: a deployed function, or the embedded platform (which stands in for AWS-only services). */
 export type EnvironmentTarget = 'aws' | 'embedded';
 
-/** The runtime settings every platform function reads (lib/config.ts holds their defaults). */
+/** The runtime settings every platform function reads (declared with their defaults by their owners in core). */
 export interface PlatformSettings {
   readonly directoryCacheSeconds: number;
   readonly flagCacheSeconds: number;
   readonly idempotencyTtlSeconds: number;
   readonly defaultTier: Tier;
   readonly tenantMove: TenantMoveSettings;
-  readonly admission: Readonly<Record<Tier, { readonly rate: number; readonly burst: number }>>;
+  readonly admission: AdmissionSettings;
   readonly llm: LlmSettings;
 }
 

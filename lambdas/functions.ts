@@ -2,7 +2,8 @@
 // from its row; the environment builder (function-environment.ts) gives each exactly the variables its needs
 // name; the embedded platform loads and triggers each from the same row; the deploy rehearsal invokes each
 // shipped bundle by its trigger. Adding a function is one row here plus its handler file in lambdas/handlers/.
-import { JOB_QUEUES, JOB_WORKER_TIMEOUT_SECONDS, type QueueName } from './queues.js';
+import type { QueueName } from './core/fairness/queue-names.js';
+import { JOB_QUEUES, JOB_WORKER_TIMEOUT_SECONDS } from './queues.js';
 
 /** What invokes a function. */
 export type FunctionTrigger =

@@ -1,32 +1,9 @@
-// The names infrastructure and runtime share for operations: the metrics alarms and dashboards watch, and the
-// environment of the two operations functions (the synthetic canary and the rollback action). lib/ alarms on
-// exactly the names the runtime emits, so renaming a metric here renames it in both places or in neither.
+// The environment contract of the two operations functions (the synthetic canary and the rollback action): the
+// environment builder (lambdas/function-environment.ts) sets the variables these schemas read, and each function reads
+// them on its first invocation, so a missing or malformed one fails that invocation naming the variable, while the
+// bundle still loads bare. The metrics they publish are declared with all others in lambdas/telemetry.ts.
 import * as z from 'zod';
 import { ENV, jsonOf } from './environment.js';
-
-/** Powertools Metrics namespace and its default `service` dimension (lambdas/observability.ts). */
-export const METRICS_NAMESPACE = 'Headroom';
-export const SERVICE_DIMENSION = { service: 'headroom' } as const;
-
-/** Customer outcomes and the canary's view of them. */
-export const HEARTBEAT_METRICS = {
-  conversationCreated: 'ConversationCreated',
-  commentCreated: 'CommentCreated',
-  /** 1 for a canary run that completed its round trip before its deadline, 0 otherwise. */
-  canarySuccess: 'HeartbeatSuccess',
-  /** Create → applied downstream (searchable), in milliseconds; published for successful runs only. */
-  canaryRoundTripMs: 'HeartbeatRoundTripMs',
-} as const;
-
-/** Other metrics operators watch: emitted by the async path, search and migrations, and the rollback action. */
-export const OPERATIONS_METRICS = {
-  jobsOverflowed: 'JobsOverflowed',
-  indexerLagSeconds: 'IndexerLagSeconds',
-  migrationTenantsCutOver: 'MigrationTenantsCutOver',
-  migrationTenantsTotal: 'MigrationTenantsTotal',
-  /** One per alias the rollback action moved back, dimension `function`. */
-  releaseRolledBack: 'ReleaseRolledBack',
-} as const;
 
 export const OPERATIONS_FUNCTIONS = ['heartbeat-canary', 'rollback-action'] as const;
 export type OperationsFunctionName = (typeof OPERATIONS_FUNCTIONS)[number];

@@ -1,9 +1,9 @@
 // The job queues: the messaging stack builds SQS queues and event sources from these definitions and the
 // embedded platform creates the same queues on its SQS emulator, so both sides agree on names, redrive and
 // timeouts. Fairness is not a queue property: it comes from the MessageGroupId (tenant group) on every send.
-import { MAX_BACKGROUND_DEADLINE_MS } from './llm-routes.js';
+import type { QueueName } from './core/fairness/queue-names.js';
+import { MAX_BACKGROUND_DEADLINE_MS } from './core/llm/llm-settings.js';
 
-export type QueueName = 'jobs' | 'jobs-overflow';
 
 export interface JobQueueDefinition {
   readonly name: QueueName;

@@ -42,7 +42,10 @@ export const localTableName = {
   control: 'headroom-control',
 } as const;
 
-const tenantPrefix = (tenantId: string): string => `T#${tenantId}#`;
+const TENANT = 'T#';
+const PLACEMENT = 'PLACEMENT#';
+const BEACON = '~BEACON#';
+const tenantPrefix = (tenantId: string): string => `${TENANT}${tenantId}#`;
 
 export const shardKeys = {
   tenantPrefix,
@@ -67,10 +70,31 @@ export const shardKeys = {
    * The tenant's placement marker on this shard, one per listing bucket so a busy tenant's writes (each of which
    * checks the marker of its conversation's bucket) spread over eight items instead of queueing on one.
    */
-  placement: (tenantId: string, bucket: number) => ({ pk: `${tenantPrefix(tenantId)}PLACEMENT#${bucket}`, sk: 'PLACEMENT' }),
+  placement: (tenantId: string, bucket: number) => ({ pk: `${tenantPrefix(tenantId)}${PLACEMENT}${bucket}`, sk: 'PLACEMENT' }),
   /** A tenant-move barrier item: not a tenant item, expires by TTL; seeing it in a stream proves what came before was read. */
-  beacon: (moveId: string, round: number, n: number) => ({ pk: `~BEACON#${moveId}#${round}#${n}`, sk: 'BEACON' }),
+  beacon: (moveId: string, round: number, n: number) => ({ pk: `${BEACON}${moveId}#${round}#${n}`, sk: 'BEACON' }),
 } as const;
+
+/** What a shard table's partition key belongs to: a tenant (and whether it is that tenant's placement marker), or a beacon. */
+export type ShardPartition =
+  | { readonly kind: 'tenant'; readonly tenantId: string; readonly placement: boolean }
+  | { readonly kind: 'beacon'; readonly moveId: string; readonly round: number; readonly n: number };
+
+/** The inverse of `shardKeys` for partition keys; undefined for a key none of them builds. */
+export function parseShardPartition(pk: string): ShardPartition | undefined {
+  if (pk.startsWith(BEACON)) {
+    // A move id may itself contain `#`: the round and the beacon's number are the last two parts.
+    const parts = pk.slice(BEACON.length).split('#');
+    const n = Number(parts.pop());
+    const round = Number(parts.pop());
+    if (!Number.isInteger(n) || !Number.isInteger(round)) return undefined;
+    return { kind: 'beacon', moveId: parts.join('#'), round, n };
+  }
+  if (!pk.startsWith(TENANT)) return undefined;
+  const end = pk.indexOf('#', TENANT.length);
+  if (end <= TENANT.length) return undefined;
+  return { kind: 'tenant', tenantId: pk.slice(TENANT.length, end), placement: pk.startsWith(PLACEMENT, end + 1) };
+}
 
 export const controlKeys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'PROFILE' }),

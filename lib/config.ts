@@ -1,9 +1,18 @@
 // One typed configuration with defaults for the whole app, overridable from cdk.json context `headroom`.
-// Plain data only (no CDK types) so the embedded platform reads the very same defaults.
+// Plain data only (no CDK types) so the embedded platform reads the very same defaults. The blocks handed to
+// functions are declared by their owners (schema + default) and only composed here, so the synth and the runtime
+// validate them alike.
 import * as z from 'zod';
-import { DEFAULT_TENANT_MOVE_SETTINGS, TIERS, tenantMoveSettingsSchema } from '../lambdas/environment.js';
+import { DEFAULT_IDEMPOTENCY_TTL_HOURS, idempotencyTtlHoursSchema } from '../lambdas/core/conversations/conversation-settings.js';
+import { admissionSettingsSchema, DEFAULT_ADMISSION_SETTINGS } from '../lambdas/core/fairness/admission-settings.js';
+import { DEFAULT_FLAG_CACHE_SECONDS, flagCacheSecondsSchema } from '../lambdas/core/flags/flag-settings.js';
+import { DEFAULT_TENANT_MOVE_SETTINGS, tenantMoveSettingsSchema } from '../lambdas/core/moves/tenant-move-settings.js';
+import { indexReplicasSchema, indexShardsSchema } from '../lambdas/core/search/search-engine-settings.js';
+import { shardNameSchema } from '../lambdas/core/tenancy/shard-topology.js';
+import { DEFAULT_DIRECTORY_CACHE_SECONDS, DEFAULT_TIER, directoryCacheSecondsSchema } from '../lambdas/core/tenancy/tenancy-settings.js';
+import { perTier, tierSchema } from '../lambdas/core/tenancy/tiers.js';
 import { RESERVED_CONCURRENCY } from '../lambdas/functions.js';
-import { DEFAULT_LLM_SETTINGS, llmSettingsSchema } from '../lambdas/llm-routes.js';
+import { DEFAULT_LLM_SETTINGS, llmSettingsSchema } from '../lambdas/core/llm/llm-settings.js';
 
 /** Executions Lambda always keeps unreserved in an account (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). */
 export const UNRESERVED_CONCURRENCY_FLOOR = 100;
@@ -18,7 +27,7 @@ const tierLimits = z.strictObject({
 });
 
 const shardSchema = z.strictObject({
-  name: z.string().regex(/^shard-[0-9]+$/, 'shard names look like shard-<n>'),
+  name: shardNameSchema,
   /** A dedicated shard holds exactly this tenant; new tenants are never placed on it. */
   dedicatedTo: z.string().optional(),
   /** Optional on-demand ceiling for the shard (protects the account-level quota). */
@@ -46,8 +55,8 @@ const LOG_RETENTION_DAYS = [
 export const configSchema = z
   .strictObject({
     shards: z.array(shardSchema).min(1),
-    tiers: z.strictObject(Object.fromEntries(TIERS.map((tier) => [tier, tierLimits])) as Record<(typeof TIERS)[number], typeof tierLimits>),
-    defaultTier: z.enum(TIERS),
+    tiers: perTier(tierLimits),
+    defaultTier: tierSchema,
     api: z.strictObject({
       stageName: z.string().regex(/^[a-zA-Z0-9_]+$/),
       /** How long API Gateway caches an authorizer decision for one token. */
@@ -58,14 +67,9 @@ export const configSchema = z
       maxBodyBytes: z.number().int().positive(),
     }),
     runtime: z.strictObject({
-      directoryCacheSeconds: z.number().int().min(0).max(300),
-      /** How long each instance serves its copy of the flags; at most 30 s so a change lands everywhere in < 60 s. */
-      flagCacheSeconds: z.number().int().min(1).max(30),
-      idempotencyTtlHours: z
-        .number()
-        .int()
-        .min(1)
-        .max(24 * 7),
+      directoryCacheSeconds: directoryCacheSecondsSchema,
+      flagCacheSeconds: flagCacheSecondsSchema,
+      idempotencyTtlHours: idempotencyTtlHoursSchema,
       memoryMb: z.number().int().min(128).max(10240),
       timeoutSeconds: z.number().int().min(1).max(29),
       /**
@@ -80,11 +84,7 @@ export const configSchema = z
     /** The async path: admission to the main fair queue, and the queue alarm thresholds. */
     messaging: z.strictObject({
       /** Jobs per second (and burst) one tenant group may put on the main queue before its jobs overflow. */
-      admission: z.strictObject(
-        Object.fromEntries(
-          TIERS.map((tier) => [tier, z.strictObject({ rate: z.number().positive(), burst: z.number().int().positive() })]),
-        ) as Record<(typeof TIERS)[number], z.ZodObject<{ rate: z.ZodNumber; burst: z.ZodNumber }>>,
-      ),
+      admission: admissionSettingsSchema,
       /** Alarm when quiet groups' oldest job is older than this. */
       quietGroupAgeAlarmSeconds: z.number().int().positive(),
       /** Alarm when the overflow queue's oldest job is older than this. */
@@ -117,8 +117,8 @@ export const configSchema = z
        */
       multiAzWithStandby: z.boolean(),
       /** Primary shards and replicas of each generation's index. */
-      indexShards: z.number().int().min(1).max(100),
-      indexReplicas: z.number().int().min(0).max(5),
+      indexShards: indexShardsSchema,
+      indexReplicas: indexReplicasSchema,
       /** Alarm when any node has less free storage than this (keep it below volumeSizeGb). */
       freeStorageAlarmMb: z.number().int().positive(),
       /** Alarm when JVM memory pressure stays above this percentage. */
@@ -265,7 +265,7 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
     standard: { rateLimit: 100, burstLimit: 200, quotaPerDay: 1_000_000 },
     enterprise: { rateLimit: 1_000, burstLimit: 2_000, quotaPerDay: 50_000_000 },
   },
-  defaultTier: 'standard',
+  defaultTier: DEFAULT_TIER,
   api: {
     stageName: 'v1',
     authorizerCacheSeconds: 60,
@@ -274,20 +274,16 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
     maxBodyBytes: 64 * 1024,
   },
   runtime: {
-    directoryCacheSeconds: 30,
-    flagCacheSeconds: 15,
-    idempotencyTtlHours: 24,
+    directoryCacheSeconds: DEFAULT_DIRECTORY_CACHE_SECONDS,
+    flagCacheSeconds: DEFAULT_FLAG_CACHE_SECONDS,
+    idempotencyTtlHours: DEFAULT_IDEMPOTENCY_TTL_HOURS,
     memoryMb: 512,
     timeoutSeconds: 10,
     reserveConcurrency: false,
     accountConcurrencyLimit: 1000,
   },
   messaging: {
-    admission: {
-      free: { rate: 5, burst: 20 },
-      standard: { rate: 50, burst: 200 },
-      enterprise: { rate: 200, burst: 1_000 },
-    },
+    admission: DEFAULT_ADMISSION_SETTINGS,
     quietGroupAgeAlarmSeconds: 60,
     overflowAgeAlarmSeconds: 900,
   },

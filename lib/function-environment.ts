@@ -4,8 +4,8 @@
 import { Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { EnvironmentInputs, PlatformSettings } from '../lambdas/function-environment.js';
-import type { SearchEngineSettings } from '../lambdas/environment.js';
-import type { QueueName } from '../lambdas/queues.js';
+import type { SearchEngineSettings } from '../lambdas/core/search/search-engine-settings.js';
+import type { QueueName } from '../lambdas/core/fairness/queue-names.js';
 import type { HeadroomConfig } from './config.js';
 import { SEARCH_INDEX_PREFIX, type SearchDomain } from './constructs/search-domain.js';
 import type { JobQueue } from './constructs/job-queue.js';

@@ -5,7 +5,7 @@ import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { bedrockModel, LANES, type LlmSettings } from '../lambdas/llm-routes.js';
+import { bedrockModel, LANES, type LlmSettings } from '../lambdas/core/llm/llm-settings.js';
 
 /** The routes some lane uses; a route only defined in config gets no access. */
 const routesInUse = (settings: LlmSettings) =>

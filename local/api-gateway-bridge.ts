@@ -13,7 +13,7 @@ import type {
 } from 'aws-lambda';
 import { Problem } from '../lambdas/core/problems.js';
 import { createTokenBuckets } from '../lambdas/core/fairness/token-bucket.js';
-import type { Tier } from '../lambdas/environment.js';
+import type { Tier } from '../lambdas/core/tenancy/tiers.js';
 import type { RouteFunctionName } from '../lambdas/functions.js';
 import { ROUTES, type Route } from '../lambdas/routes.js';
 import type { TierLimits } from '../lib/config.js';

@@ -4,6 +4,7 @@
 import { hashToken } from '../lambdas/core/tenancy/api-tokens.js';
 import type { TenantId } from '../lambdas/core/tenancy/tenancy.js';
 import { platform } from '../lambdas/composition/platform.js';
+import { tenantAdminOf } from '../lambdas/composition/tenant-admin.js';
 import { readSecret, writeSecret } from './local-secrets.js';
 
 export const CANARY_TENANT = 'canary' as TenantId;
@@ -21,11 +22,11 @@ export async function ensureCanaryTenant(dataDir: string): Promise<CanaryTenant>
   if (existing) {
     const stored = readSecret(dataDir, CANARY_TOKEN_FILE);
     if (stored && hashToken(stored) === existing.tokenHash) return { tenantId: CANARY_TENANT, token: stored, created: false };
-    const { token } = await p.tenantAdmin().rotateToken(CANARY_TENANT);
+    const { token } = await tenantAdminOf(p).rotateToken(CANARY_TENANT);
     writeSecret(dataDir, CANARY_TOKEN_FILE, token);
     return { tenantId: CANARY_TENANT, token, created: false };
   }
-  const { token } = await p.tenantAdmin().create({ id: CANARY_TENANT });
+  const { token } = await tenantAdminOf(p).create({ id: CANARY_TENANT });
   writeSecret(dataDir, CANARY_TOKEN_FILE, token);
   return { tenantId: CANARY_TENANT, token, created: true };
 }

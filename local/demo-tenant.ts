@@ -3,6 +3,7 @@
 import { hashToken } from '../lambdas/core/tenancy/api-tokens.js';
 import type { TenantId } from '../lambdas/core/tenancy/tenancy.js';
 import { platform } from '../lambdas/composition/platform.js';
+import { tenantAdminOf } from '../lambdas/composition/tenant-admin.js';
 import { readSecret, writeSecret } from './local-secrets.js';
 
 export const DEMO_TENANT = 'demo' as TenantId;
@@ -22,7 +23,7 @@ export async function ensureDemoTenant(dataDir: string): Promise<DemoTenant> {
     const token = readSecret(dataDir, DEMO_TOKEN_FILE);
     return { tenantId: DEMO_TENANT, created: false, ...(token && hashToken(token) === existing.tokenHash ? { token } : {}) };
   }
-  const { token } = await p.tenantAdmin().create({ id: DEMO_TENANT });
+  const { token } = await tenantAdminOf(p).create({ id: DEMO_TENANT });
   writeSecret(dataDir, DEMO_TOKEN_FILE, token);
   return { tenantId: DEMO_TENANT, token, created: true };
 }

@@ -14,6 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { OPERATIONS_ENV } from '../lambdas/operations-contract.js';
 import { controlKeys, localTableName } from '../lambdas/schema.js';
+import { METRICS } from '../lambdas/telemetry.js';
 import { startAwsServiceFakes, type AwsServiceFakes, type RecordedRequest } from './aws-service-fakes.js';
 import { BundleLoadError, startBareFunction } from './bare-function.js';
 import type { CloudAssembly, SynthesizedFunction } from './cloud-assembly.js';
@@ -267,7 +268,8 @@ function expectationsFor(
       return 'done for an unknown migration, as from source';
     },
   };
-  // EventBridge's scheduled event: one synthetic round trip through the embedded API, published as HeartbeatSuccess.
+  // EventBridge's scheduled event: one synthetic round trip through the embedded API, published as the canary's success.
+  const canarySuccess = METRICS.canarySuccess.name;
   expectations['heartbeat-canary'] = {
     event: {
       version: '0',
@@ -282,15 +284,17 @@ function expectationsFor(
     },
     check: (_result, requests, output) => {
       requested(requests, 'secretsmanager', /^GetSecretValue$/, 'GetSecretValue');
-      const success = output.map((line) => /"HeartbeatSuccess":\s*([01])/.exec(line)?.[1]).find((value) => value !== undefined);
+      const success = output
+        .map((line) => new RegExp(`"${canarySuccess}":\\s*([01])`).exec(line)?.[1])
+        .find((value) => value !== undefined);
       if (success !== '1')
         throw new Error(
-          `published HeartbeatSuccess ${success ?? 'never'}: ${output
+          `published ${canarySuccess} ${success ?? 'never'}: ${output
             .filter((l) => l.includes('canary'))
             .slice(-2)
             .join(' | ')}`,
         );
-      return `round trip through ${platform.url} succeeded (HeartbeatSuccess 1)`;
+      return `round trip through ${platform.url} succeeded (${canarySuccess} 1)`;
     },
   };
   // CodeDeploy's state change for a release of one of the aliases it manages starting: the rollback action reads the

@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_CONFIG, type HeadroomConfig } from '../lib/config.js';
-import { ENV, type ShardTopology } from '../lambdas/environment.js';
+import type { ShardTopology } from '../lambdas/core/tenancy/shard-topology.js';
+import { ENV } from '../lambdas/environment.js';
 import { functionEnvironment, type EnvironmentInputs } from '../lambdas/function-environment.js';
 import type { FunctionName, RouteFunctionName } from '../lambdas/functions.js';
 import { CONTROL_TABLE, localTableName, SHARD_TABLE } from '../lambdas/schema.js';
@@ -26,9 +27,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { JOB_QUEUES, VISIBILITY_TIMEOUT_SECONDS } from '../lambdas/queues.js';
 import { startMoveReplicators, streamWriteRates } from './move-replicators.js';
 import { createPlatform, installPlatform, platform } from '../lambdas/composition/platform.js';
+import { queuesOf } from '../lambdas/composition/queues.js';
 import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.js';
 import { startMigrationLoop, type MigrationLoop } from './migration-loop.js';
-import type { LlmSettings } from '../lambdas/llm-routes.js';
+import type { LlmSettings } from '../lambdas/core/llm/llm-settings.js';
 import { startProviderSimulator, type ProviderSimulator } from './provider-simulator.js';
 import { SIMULATED_PROVIDERS, simulatedLlmSettings } from './simulated-llm.js';
 import { startSqsEventSource, type SqsBatchHandler, type SqsEventSource } from './sqs-event-source.js';
@@ -272,7 +274,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     // The same composition root the functions use, with the one thing only the emulator knows: message ages.
     const heartbeat: { canary?: HeartbeatCanaryLoop; monitor?: HeartbeatMonitorLoop } = {};
     let url = '';
-    const queueStatus = () => platform().queues().status();
+    const queueStatus = () => queuesOf(platform()).status();
     const snapshot = () =>
       operationsSnapshot({
         registry,
@@ -295,7 +297,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       searchIndex,
     };
     installEmbeddedHost(host);
-    installPlatform(createPlatform(host));
+    installPlatform(createPlatform({ host }));
     const opsConsole = createOpsConsole({ snapshot, registry, queues: queueStatus });
     running.push(opsConsole);
 

@@ -1,12 +1,11 @@
 // The embedded platform's synthetic heartbeat: the same canary run the scheduled Lambda does on AWS, every interval,
-// as the `canary` tenant through the local HTTP API. Its outcome is published as the same EMF metrics
-// (HeartbeatSuccess, HeartbeatRoundTripMs), so the monitor and the ops console read it like any other metric.
+// as the `canary` tenant through the local HTTP API. Its outcome is published as the same EMF metrics (the canary's
+// success and round trip, lambdas/telemetry.ts), so the monitor and the ops console read it like any other metric.
 // Runs never overlap: the next one starts when the previous one has finished and the interval has passed; after a
 // failure the next run comes sooner, so a broken write path is confirmed (and paged) within two minutes.
 import { randomBytes } from 'node:crypto';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { CANARY_METRICS, runHeartbeatCanary, type CanaryApi, type CanaryOutcome } from '../lambdas/core/operations/heartbeat-canary.js';
-import { metrics } from '../lambdas/observability.js';
+import { runHeartbeatCanary, type CanaryApi } from '../lambdas/core/operations/heartbeat-canary.js';
+import { emit } from '../lambdas/observability.js';
 import { interruptiblePause } from './interruptible-pause.js';
 
 export interface HeartbeatCanaryLoopOptions {
@@ -37,19 +36,6 @@ const MAX_RUN_MS = 50_000;
 const MIN_RUN_MS = 10_000;
 const RECHECK_AFTER_FAILURE_MS = 15_000;
 
-function publish(outcome: CanaryOutcome): void {
-  const metric = metrics.singleMetric();
-  metric.addMetadata('nonce', outcome.nonce);
-  if (!outcome.ok) metric.addMetadata('failedStage', outcome.failedStage);
-  metric.addMetric(CANARY_METRICS.success, MetricUnit.Count, outcome.ok ? 1 : 0);
-  // A failed run has no round trip; publishing its elapsed time would make a dead system look merely slow.
-  if (outcome.ok) {
-    const roundTrip = metrics.singleMetric();
-    roundTrip.addMetadata('nonce', outcome.nonce);
-    roundTrip.addMetric(CANARY_METRICS.roundTripMs, MetricUnit.Milliseconds, outcome.roundTripMs);
-  }
-}
-
 export function startHeartbeatCanaryLoop(options: HeartbeatCanaryLoopOptions): HeartbeatCanaryLoop {
   const { pause, interrupt } = interruptiblePause();
   let stopping = false;
@@ -68,7 +54,8 @@ export function startHeartbeatCanaryLoop(options: HeartbeatCanaryLoopOptions): H
       awaitSearch: options.awaitSearch,
     });
     if (stopping) return;
-    publish(outcome);
+    // Published at once: the loop runs outside any invocation, so nothing would flush a buffered metric.
+    emit.canaryRunNow(outcome);
     last = outcome.ok
       ? { at: new Date().toISOString(), ok: true, roundTripMs: outcome.roundTripMs, failedStage: null, reason: null }
       : { at: new Date().toISOString(), ok: false, roundTripMs: null, failedStage: outcome.failedStage, reason: outcome.reason };

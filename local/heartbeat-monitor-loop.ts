@@ -2,7 +2,6 @@
 // and their 5xx from the bridge, canary outcomes), lets core/heartbeat-monitor judge it, and says so loudly exactly
 // once when customers cannot write and once when they can again, the local twin of the "customers cannot write"
 // composite alarm.
-import { CANARY_METRICS } from '../lambdas/core/operations/heartbeat-canary.js';
 import {
   DEFAULT_HEARTBEAT_MONITOR,
   INITIAL_HEARTBEAT_STATE,
@@ -11,9 +10,9 @@ import {
   type HeartbeatPeriod,
   type HeartbeatState,
 } from '../lambdas/core/operations/heartbeat-monitor.js';
-import { HEARTBEAT_METRICS } from '../lambdas/operations-contract.js';
 import { functionDefinition } from '../lambdas/functions.js';
 import { ROUTES } from '../lambdas/routes.js';
+import { METRICS } from '../lambdas/telemetry.js';
 import { API_LATENCY_METRIC } from './api-metrics.js';
 import { interruptiblePause } from './interruptible-pause.js';
 import type { MetricsRegistry } from './metrics-registry.js';
@@ -45,14 +44,14 @@ const RUNBOOK = 'docs/runbooks/heartbeat-alarm.md';
 export function observeHeartbeatPeriod(registry: MetricsRegistry, periodMs: number, baselineMinutes: number): HeartbeatPeriod {
   const seconds = periodMs / 1000;
   const committed = (window: number) =>
-    registry.window(HEARTBEAT_METRICS.conversationCreated, window).sum + registry.window(HEARTBEAT_METRICS.commentCreated, window).sum;
+    registry.window(METRICS.conversationCreated.name, window).sum + registry.window(METRICS.commentCreated.name, window).sum;
   const requests = WRITE_ROUTES.map((route) => registry.window(API_LATENCY_METRIC, seconds, { where: { route } }).count);
   const serverErrors = WRITE_ROUTES.map(
     (route) => registry.window(API_LATENCY_METRIC, seconds, { where: { route, statusClass: '5xx' } }).count,
   );
-  const canary = registry.window(CANARY_METRICS.success, seconds);
+  const canary = registry.window(METRICS.canarySuccess.name, seconds);
   // The minutes before the current one; the current minute is still filling up.
-  const minutes = [HEARTBEAT_METRICS.conversationCreated, HEARTBEAT_METRICS.commentCreated].map((name) =>
+  const minutes = [METRICS.conversationCreated.name, METRICS.commentCreated.name].map((name) =>
     registry.perMinute(name, baselineMinutes + 1).slice(0, -1),
   );
   return {

@@ -18,7 +18,8 @@ export function captureMetrics(sink: (emfLine: string) => void): void {
   // Powertools keeps its EMF writer in a private `console` field; replacing it captures EMF without patching
   // process.stdout for the whole process.
   (metrics as unknown as EmfWriter).console = { log: sink };
-  // A single metric (JobsOverflowed, the canary's outcome) is a fresh Metrics instance with its own stdout writer.
+  // A metric with dimensions of its own (and the embedded canary's outcome) is a single metric: a fresh Metrics
+  // instance with its own stdout writer, made per emit by lambdas/observability.ts through this very method.
   metrics.singleMetric = (): Metrics => {
     const single = originalSingleMetric();
     (single as unknown as EmfWriter).console = { log: sink };

@@ -1,10 +1,14 @@
 // Builds the operator snapshot from the embedded platform's own sources: the metrics registry (EMF metrics, bridge
 // latency, job dwell, sampled queue depth), the queue inspector, the heartbeat loops and the migrations admin API.
 // The ops console and GET /admin/status both call this, so they always agree.
-import type { GroupDwell, MigrationInProgress, OperationsSnapshot, QueueDepth, RouteLatency } from '../lambdas/core/operations/operations-snapshot.js';
-import { CANARY_METRICS } from '../lambdas/core/operations/heartbeat-canary.js';
-import { HEARTBEAT_METRICS } from '../lambdas/operations-contract.js';
-import { OPERATIONS_METRICS } from '../lambdas/operations-contract.js';
+import type {
+  GroupDwell,
+  MigrationInProgress,
+  OperationsSnapshot,
+  QueueDepth,
+  RouteLatency,
+} from '../lambdas/core/operations/operations-snapshot.js';
+import { METRICS } from '../lambdas/telemetry.js';
 import { API_LATENCY_METRIC } from './api-metrics.js';
 import type { HeartbeatCanaryLoop } from './heartbeat-canary-loop.js';
 import type { HeartbeatMonitorLoop } from './heartbeat-monitor-loop.js';
@@ -39,9 +43,9 @@ export async function operationsSnapshot(sources: OperationsSources): Promise<Op
     sources.migrations().catch(() => null),
   ]);
 
-  const conversations = registry.perMinute(HEARTBEAT_METRICS.conversationCreated, minutes);
-  const comments = registry.perMinute(HEARTBEAT_METRICS.commentCreated, minutes);
-  const canaryMinutes = registry.perMinute(CANARY_METRICS.success, minutes);
+  const conversations = registry.perMinute(METRICS.conversationCreated.name, minutes);
+  const comments = registry.perMinute(METRICS.commentCreated.name, minutes);
+  const canaryMinutes = registry.perMinute(METRICS.canarySuccess.name, minutes);
   const heartbeats = conversations.map((bucket, index) => ({
     minute: iso(bucket.at),
     conversations: bucket.sum,
@@ -93,8 +97,8 @@ export async function operationsSnapshot(sources: OperationsSources): Promise<Op
   const deadLetterQueues = queues.filter((queue) => queue.queue.endsWith('-dlq'));
   const canary = sources.canary();
   const last = canary?.last() ?? null;
-  const canaryWindow = registry.window(CANARY_METRICS.success, windowSeconds);
-  const roundTrips = registry.window(CANARY_METRICS.roundTripMs, windowSeconds);
+  const canaryWindow = registry.window(METRICS.canarySuccess.name, windowSeconds);
+  const roundTrips = registry.window(METRICS.canaryRoundTripMs.name, windowSeconds);
   const monitor = sources.monitor();
   const state = monitor?.state();
 
@@ -128,10 +132,8 @@ export async function operationsSnapshot(sources: OperationsSources): Promise<Op
     queueDepthPerMinute,
     groups,
     overflow: {
-      jobs: registry.window(OPERATIONS_METRICS.jobsOverflowed, windowSeconds).sum,
-      perMinute: registry
-        .perMinute(OPERATIONS_METRICS.jobsOverflowed, minutes)
-        .map((bucket) => ({ minute: iso(bucket.at), jobs: bucket.sum })),
+      jobs: registry.window(METRICS.jobsOverflowed.name, windowSeconds).sum,
+      perMinute: registry.perMinute(METRICS.jobsOverflowed.name, minutes).map((bucket) => ({ minute: iso(bucket.at), jobs: bucket.sum })),
     },
     deadLetters: {
       total: deadLetterQueues.reduce((total, queue) => total + queue.visible + queue.inFlight, 0),

@@ -1,7 +1,8 @@
 // The embedded platform's AI routes: two simulated providers, one behind the OpenAI-compatible adapter and one
 // behind the Bedrock adapter (the simulator speaks both), so `suggest-reply` works out of the box and both real
 // adapters run locally. Lanes, quotas and deadlines come from the app config, as on AWS.
-import type { LlmSettings } from '../lambdas/llm-routes.js';
+import type { LlmSettings } from '../lambdas/core/llm/llm-settings.js';
+import { llmLanes } from './llm-lanes.js';
 import type { ProviderScript, ProviderSimulator } from './provider-simulator.js';
 
 /** Simulated provider names (and their initial scripts). */
@@ -24,21 +25,10 @@ export function simulatedLlmSettings(base: LlmSettings, simulator: ProviderSimul
         ...limits,
       },
     },
-    lanes: {
-      interactive: {
-        share: 1,
-        routes: [
-          { route: 'sim-openai', weight: 1 },
-          { route: 'sim-bedrock', weight: 1 },
-        ],
-      },
-      background: {
-        share: base.lanes.background.share,
-        routes: [
-          { route: 'sim-bedrock', weight: 1 },
-          { route: 'sim-openai', weight: 1 },
-        ],
-      },
-    },
+    lanes: llmLanes({
+      interactive: { 'sim-openai': 1, 'sim-bedrock': 1 },
+      background: { 'sim-bedrock': 1, 'sim-openai': 1 },
+      backgroundShare: base.lanes.background.share,
+    }),
   };
 }

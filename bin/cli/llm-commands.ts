@@ -3,7 +3,7 @@
 // `drain` and `restore` take a route out of rotation on every instance and put it back.
 import type { Command } from 'commander';
 import * as z from 'zod';
-import { routeIdSchema } from '../../lambdas/llm-routes.js';
+import { routeIdSchema } from '../../lambdas/core/llm/llm-settings.js';
 import type { RouteStatus } from '../../lambdas/core/llm/llm-router.js';
 import type { RouteDrain } from '../../lambdas/core/llm/route-drains.js';
 import { CliError, type AdminClient } from './admin-client.js';

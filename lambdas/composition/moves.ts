@@ -1,22 +1,26 @@
 // The tenant-move composition: the adapters behind the move playbook, the move replicator and the operator
-// commands, built from the same document client and environment as the rest of the platform (lambdas/composition/platform.ts
-// composes it on first use, so request functions that never touch a move pay nothing for it).
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// commands, built from the platform's shared parts on first use. Only the functions that move tenants (the move
+// admin, the replicator, the migration runner) import this file.
+import type { DocumentClient } from '../adapters/aws/aws-clients.js';
 import { DynamoBarrierLog } from '../adapters/aws/dynamo-barrier-log.js';
 import { DynamoMigrationStore } from '../adapters/aws/dynamo-migration-store.js';
 import { DynamoShardItems } from '../adapters/aws/dynamo-shard-items.js';
+import { DynamoShardStats } from '../adapters/aws/dynamo-shard-stats.js';
 import { DynamoTenantScan } from '../adapters/aws/dynamo-tenant-scan.js';
 import { DynamoTenantPlacement } from '../adapters/aws/dynamo-tenant-placement.js';
 import type { ChangeRecord } from '../core/jobs/change-capture.js';
 import type { MigrationRecord, Playbook } from '../core/migrations/migration-runner.js';
-import { moveAdmin, type MoveAdmin, type ShardStats } from '../core/moves/move-admin.js';
+import { moveAdmin, type MoveAdmin } from '../core/moves/move-admin.js';
 import { cachedRoutes, replicateChanges, type ReplicationResult } from '../core/moves/move-replication.js';
 import type { Clock, ControlStore, MigrationStore } from '../core/ports.js';
 import { replicationRoutes, tenantMovePlaybook, type MoveShard, type TenantMoveParams } from '../core/moves/tenant-move.js';
 import type { TenantItemSource } from '../core/tenancy/tenant-items.js';
+import { wakeMigration } from './migration-launcher.js';
+import type { Platform } from './platform.js';
 import type { ShardName } from '../core/tenancy/tenancy.js';
-import { DEFAULT_TENANT_MOVE_SETTINGS, shardOfTable, tableOfShard, type RuntimeEnvironment } from '../environment.js';
+import { DEFAULT_TENANT_MOVE_SETTINGS } from '../core/moves/tenant-move-settings.js';
+import { shardOfTable, tableOfShard } from '../core/tenancy/shard-topology.js';
+import type { RuntimeEnvironment } from '../environment.js';
 
 export interface MoveServices {
   readonly admin: MoveAdmin;
@@ -30,7 +34,7 @@ export interface MoveServices {
 }
 
 export interface MoveServicesOptions {
-  readonly doc: DynamoDBDocumentClient;
+  readonly doc: DocumentClient;
   readonly env: RuntimeEnvironment;
   readonly control: ControlStore;
   readonly clock: Clock;
@@ -59,13 +63,6 @@ export function composeMoves({ doc, env, control, clock, migrations, startRunner
     ((await store.list('tenant-move')) as unknown as MigrationRecord<TenantMoveParams>[]).flatMap(replicationRoutes),
   );
 
-  const shardStats: ShardStats = {
-    async stats(name) {
-      const described = await doc.send(new DescribeTableCommand({ TableName: tableOf(name) }));
-      return { items: described.Table?.ItemCount ?? null, writesPerSecond: writeRate ? await writeRate(name) : null };
-    },
-  };
-
   return {
     admin: moveAdmin({
       migrations: store,
@@ -73,7 +70,7 @@ export function composeMoves({ doc, env, control, clock, migrations, startRunner
       topology: env.shards,
       clock,
       startRunner,
-      shardStats,
+      shardStats: new DynamoShardStats(doc, tableOf, writeRate),
       directoryCacheSeconds: env.directoryCacheSeconds,
     }),
     playbook: tenantMovePlaybook({
@@ -89,3 +86,18 @@ export function composeMoves({ doc, env, control, clock, migrations, startRunner
     enumerate: (name) => shard(name).enumerate,
   };
 }
+
+/** This platform's move composition, built on first use and shared by every invocation of the instance. */
+export const movesOf = (platform: Platform): Promise<MoveServices> =>
+  platform.parts.once(movesOf, async () => {
+    const { doc, env, control, clock, migrations, host } = platform.parts;
+    return composeMoves({
+      doc,
+      env,
+      control,
+      clock,
+      migrations,
+      startRunner: (id) => wakeMigration(platform, id),
+      ...(host.shardWriteRate ? { writeRate: host.shardWriteRate } : {}),
+    });
+  });

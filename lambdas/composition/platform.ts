@@ -1,28 +1,28 @@
-// The composition root: reads the runtime environment once per instance and builds the adapters behind the
-// core's ports. On AWS and in the embedded platform this is the same code; only the environment differs
-// (locally AWS_ENDPOINT_URL_DYNAMODB points the SDK at DynamoDB Local).
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+// The composition root: reads the runtime environment once per instance and builds what every function shares
+// (the control and conversation stores, the tenant directory, flags, cursors) behind the core's ports. On AWS and
+// in the embedded platform this is the same code; only the environment differs (locally AWS_ENDPOINT_URL_DYNAMODB
+// points the SDK at DynamoDB Local).
+//
+// Every other feature (search, AI replies, jobs, moves, migrations, queues, tenant administration) is composed in
+// its own file of this folder, from `platform.parts`, and a handler imports the one it serves. That is what keeps
+// a function's bundle to the SDKs it calls: the conversation routes never carry OpenSearch, Bedrock or Step
+// Functions, which a single root importing every feature would put into every bundle.
 import { AsyncLocalStorageTransactionContextPropagator, OpenFeature, type Client } from '@openfeature/server-sdk';
 import { v7 as uuidv7 } from 'uuid';
-import { ApiGatewayUsageKeys } from '../adapters/aws/api-gateway-usage-keys.js';
+import { createDocumentClient, type DocumentClient } from '../adapters/aws/aws-clients.js';
 import { DynamoControlStore } from '../adapters/aws/dynamo-control-store.js';
 import { DynamoConversationStore } from '../adapters/aws/dynamo-conversation-store.js';
 import { DynamoFlagStore } from '../adapters/aws/dynamo-flag-store.js';
 import { DynamoMigrationStore } from '../adapters/aws/dynamo-migration-store.js';
 import { DynamoUsageStore } from '../adapters/aws/dynamo-usage-store.js';
-import { cloudWatchOldestAge, SqsQueueInspector, type OldestAge } from '../adapters/aws/sqs-queue-inspector.js';
-import { SqsJobQueue } from '../adapters/aws/sqs-job-queue.js';
-import { relayChanges, type RelayResult } from '../core/jobs/change-relay.js';
-import type { ChangeRecord } from '../core/jobs/change-capture.js';
-import { createOverflowRouter } from '../core/fairness/overflow-router.js';
-import { localUsageKeys } from '../adapters/local/local-usage-keys.js';
 import { conversationService, type ConversationService } from '../core/conversations/conversations.js';
 import { createCursorCodec, type CursorCodec } from '../core/conversations/cursor.js';
 import { flagAdmin, type FlagAdmin } from '../core/flags/flag-admin.js';
 import { createFlagCache } from '../core/flags/flag-cache.js';
 import { HeadroomFlagProvider } from '../core/flags/flag-provider.js';
+import { usageService, type UsageService } from '../core/jobs/usage-meter.js';
+import { DEFAULT_TENANT_MOVE_SETTINGS } from '../core/moves/tenant-move-settings.js';
+import type { OperationsSnapshot } from '../core/operations/operations-snapshot.js';
 import {
   systemClock,
   type Clock,
@@ -32,93 +32,86 @@ import {
   type IdGenerator,
   type JobQueue,
   type MigrationStore,
-  type QueueInspector,
   type UsageKeys,
   type UsageStore,
 } from '../core/ports.js';
-import { tenantAdmin, type TenantAdmin } from '../core/tenancy/tenant-admin.js';
-import { DynamoRouteDrainStore } from '../adapters/aws/dynamo-route-drain-store.js';
-import { DynamoSummaryStore } from '../adapters/aws/dynamo-summary-store.js';
-import { DynamoTokenLedger } from '../adapters/aws/dynamo-token-ledger.js';
-import type { SummaryJobDeps, SummaryStore } from '../core/llm/conversation-summary.js';
-import { createTokenQuota, type TokenQuota } from '../core/llm/token-quota.js';
-import type { LlmServices } from './llm.js';
-import type { OperationsSnapshot } from '../core/operations/operations-snapshot.js';
-import { createTenantDirectory, type TenantDirectory } from '../core/tenancy/tenant-directory.js';
 import { fencedConversationStore } from '../core/tenancy/placement-fence.js';
-import type { MoveServices } from './moves.js';
-import type { SearchServices } from './search.js';
-import type { SearchIndex } from '../core/search/search-index.js';
-import type { Playbook, RunOutcome } from '../core/migrations/migration-runner.js';
-import type { TenantContext } from '../core/tenancy/tenancy.js';
-import { DEFAULT_TENANT_MOVE_SETTINGS, readRuntimeEnvironment, tableOfShard, type RuntimeEnvironment } from '../environment.js';
-import { heartbeatMetrics, logger, metrics } from '../observability.js';
-import { Problem } from '../core/problems.js';
-import { embeddedHost } from '../embedded-host.js';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { tableOfShard } from '../core/tenancy/shard-topology.js';
+import { createTenantDirectory, type TenantDirectory } from '../core/tenancy/tenant-directory.js';
+import type { TenantContext, TenantProfile } from '../core/tenancy/tenancy.js';
+import { authenticate } from '../core/tenancy/token-authorizer.js';
+import { embeddedHost, type EmbeddedHost } from '../embedded-host.js';
+import { readRuntimeEnvironment, type RuntimeEnvironment } from '../environment.js';
+import { emit, heartbeatMetrics, logger } from '../observability.js';
 
+/**
+ * What every function shares, ready to call. A handler makes one call on one service: these, or the feature
+ * service it imports from this folder (`searchOf`, `repliesOf`, `movesOf`, …), never a dependency it assembles.
+ */
 export interface Platform {
+  readonly clock: Clock;
+  /** Tenant profiles, cached per instance: the tenant-context middleware resolves every request's tenant here. */
+  readonly directory: TenantDirectory;
+  /** The tenant a bearer token proves (the authorizer), or undefined (→ 401). */
+  authenticate(authorization: string | undefined): Promise<TenantProfile | undefined>;
+  /** Conversations and comments, on the tenant's own shard, fenced during a move. */
+  conversations(tenant: TenantContext): ConversationService;
+  /** Usage per tenant-minute (the tenant's own) and the busiest groups (operators). */
+  readonly usage: UsageService;
+  flagAdmin(): FlagAdmin;
+  /** Tenant profiles and tokens as stored (operator reads, the local demo and canary tenants). */
+  readonly control: ControlStore;
+  /** Cursors bound to a tenant and a listing (tenant listings; operators' tenant pages). */
+  cursors(): Promise<CursorCodec>;
+  /** Every migration's state (search index migrations and tenant moves), in the control table. */
+  readonly migrations: MigrationStore;
+  /** Live operator numbers (heartbeats, latency, queues, …); null where the CloudWatch dashboard shows them instead. */
+  operations(): Promise<OperationsSnapshot | null>;
+  /** What the feature compositions of this folder are built from. Handlers never touch it (lint holds that). */
+  readonly parts: PlatformParts;
+}
+
+export interface PlatformParts {
   readonly env: RuntimeEnvironment;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  readonly doc: DocumentClient;
   readonly control: ControlStore;
   readonly directory: TenantDirectory;
-  readonly usageKeys: UsageKeys;
-  readonly flagStore: FlagStore;
   /** OpenFeature client; the tenant is taken from the transaction context the handler chain sets. */
   readonly flags: Client;
-  /** The conversation store of the tenant's own shard, for this request only. */
+  readonly flagStore: FlagStore;
+  readonly migrations: MigrationStore;
+  readonly usage: UsageStore;
+  /** The store of the tenant's own shard, unfenced (background work that resolves the tenant itself). */
   conversationStore(tenant: TenantContext): ConversationStore;
   cursors(): Promise<CursorCodec>;
-  conversations(tenant: TenantContext): ConversationService;
-  tenantAdmin(): TenantAdmin;
-  flagAdmin(): FlagAdmin;
-  readonly usage: UsageStore;
-  /** Relays a batch of committed changes to the job queues, through this instance's admission buckets. */
-  relay(records: readonly ChangeRecord[]): Promise<RelayResult>;
-  queues(): QueueInspector;
-  /** Search: engine, generations, indexer, index migration (composed on first use). */
-  search(): Promise<SearchServices>;
-  /** Every migration's state (search index migrations and tenant moves), in the control table. */
-  readonly migrations: MigrationStore;
-  /** Wakes the migration runner for a migration (Step Functions on AWS, the in-process loop locally). */
-  wakeMigration(migrationId: string): Promise<void>;
-  /** Advances one migration of any kind through its playbook until it waits, finishes or spends `budgetMs`. */
-  runMigration(migrationId: string, budgetMs: number): Promise<RunOutcome>;
-  /** Tenant moves between shards: operator commands, the playbook and the move replicator (composed on first use). */
-  moves(): Promise<MoveServices>;
-  /** AI help (router, route drains), composed on first use so functions that never call a model pay nothing for it. */
-  llm(): Promise<LlmServices>;
-  /** Per-tenant daily AI token quotas. */
-  tokenQuota(): TokenQuota;
-  /** The tenant's conversation summaries, on its own shard next to its conversations. */
-  summaryStore(tenant: TenantContext): SummaryStore;
-  /** What the conversation summary job processor needs (the background lane). */
-  summaryJobDeps(): SummaryJobDeps;
-  /** Live operator numbers (heartbeats, latency, queues, …); null where the CloudWatch dashboard shows them instead. */
-  operations(): Promise<OperationsSnapshot | null>;
+  readonly stores: StoreOverrides;
+  readonly host: EmbeddedHost;
+  /**
+   * One instance of a feature per platform: `build` runs on first use and its result is shared after. A promise
+   * that rejects is forgotten, so the next call tries again (a cold dependency, not a broken instance).
+   */
+  once<T>(feature: object, build: () => T): T;
 }
 
+/** What tests and benchmarks replace, and what the embedded platform provides in place of AWS-only services. */
 export interface PlatformOverrides {
   readonly env?: RuntimeEnvironment;
   readonly clock?: Clock;
+  readonly cursorKey?: string;
+  /** In-memory stand-ins for the DynamoDB and SQS adapters (benchmarks, tests). */
+  readonly stores?: StoreOverrides;
+  /** The embedded platform's stand-ins for Step Functions, CloudWatch and OpenSearch (lambdas/embedded-host.ts). */
+  readonly host?: EmbeddedHost;
+}
+
+export interface StoreOverrides {
   readonly control?: ControlStore;
   readonly conversationStore?: (tenant: TenantContext) => ConversationStore;
   readonly flagStore?: FlagStore;
-  readonly cursorKey?: string;
   readonly usageKeys?: UsageKeys;
   readonly jobQueue?: JobQueue;
-  /** Where the age of a queue's oldest message comes from (CloudWatch on AWS). */
-  readonly oldestAge?: OldestAge;
-  /** Wakes the migration runner for a migration (the embedded platform's in-process loop; Step Functions on AWS). */
-  readonly startMigration?: (migrationId: string) => Promise<void>;
-  /** Replaces the search engine (tests); `searchSettleSeconds` shortens migrations' cache waits. */
-  readonly searchIndex?: SearchIndex;
-  readonly searchSettleSeconds?: number;
-  /** Writes per second on a shard (the embedded platform counts its stream records; CloudWatch is not there). */
-  readonly shardWriteRate?: (shard: string) => Promise<number | null>;
-  /** The embedded platform's operations snapshot (its in-process metrics registry). */
-  readonly operations?: () => Promise<OperationsSnapshot>;
 }
 
 /** Flag evaluation context for one request: the tenant, plus what targeting rules may match on. */
@@ -134,12 +127,13 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
   const env = overrides.env ?? readRuntimeEnvironment();
   const clock = overrides.clock ?? systemClock;
   const ids: IdGenerator = { next: () => uuidv7() };
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-  const control = overrides.control ?? new DynamoControlStore(doc, env.controlTable);
-  const flagStore = overrides.flagStore ?? new DynamoFlagStore(doc, env.controlTable);
-  const usageKeys = overrides.usageKeys ?? (env.usagePlans ? new ApiGatewayUsageKeys(env.usagePlans) : localUsageKeys);
+  const doc = createDocumentClient();
+  const stores = overrides.stores ?? {};
+  const host = overrides.host ?? {};
+  const control = stores.control ?? new DynamoControlStore(doc, env.controlTable);
+  const flagStore = stores.flagStore ?? new DynamoFlagStore(doc, env.controlTable);
   const conversationStore =
-    overrides.conversationStore ??
+    stores.conversationStore ??
     ((tenant: TenantContext) => new DynamoConversationStore(doc, tableOfShard(env.shards, tenant.shard), tenant.tenantId, tenant.epoch));
 
   const flagCache = createFlagCache({
@@ -148,62 +142,33 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
     ttlSeconds: env.flagCacheSeconds,
     onStale: (error, ageSeconds) => {
       logger.warn('flag store unreachable; serving the last good copy', { error: error as Error, ageSeconds: ageSeconds ?? null });
-      metrics.addMetric('FlagStoreStale', MetricUnit.Count, 1);
+      emit.flagStoreStale();
     },
   });
   OpenFeature.setTransactionContextPropagator(new AsyncLocalStorageTransactionContextPropagator());
   OpenFeature.setProvider(new HeadroomFlagProvider(flagCache));
   const flags = OpenFeature.getClient();
 
-  const sqs = new SQSClient({});
-  const jobQueueUrls = () => {
-    if (!env.jobQueues) throw new Error('HEADROOM_JOB_QUEUES is not set: this function has no job queues');
-    return env.jobQueues;
-  };
-  let jobQueue = overrides.jobQueue;
   const directory = createTenantDirectory({ store: control, clock, ttlSeconds: env.directoryCacheSeconds });
-  const router = createOverflowRouter(env.admission, clock);
-
-  const summaryStore = (tenant: TenantContext): SummaryStore =>
-    new DynamoSummaryStore(doc, tableOfShard(env.shards, tenant.shard), tenant.tenantId);
-  const llmSettings = () => {
-    if (!env.llm) throw new Problem('llm-unavailable', 'AI help is not configured on this platform (HEADROOM_LLM is not set).');
-    return env.llm;
-  };
-  let llm: Promise<LlmServices> | undefined;
-  const llmServices = () =>
-    (llm ??= import('./llm.js').then(({ composeLlm }) =>
-      composeLlm({
-        settings: llmSettings(),
-        clock,
-        drainStore: new DynamoRouteDrainStore(doc, env.controlTable),
-        drainCacheSeconds: env.flagCacheSeconds,
-      }),
-    )).catch((error: unknown) => {
-      llm = undefined;
-      throw error;
-    });
-  let quota: TokenQuota | undefined;
-  const tokenQuota = () =>
-    (quota ??= createTokenQuota(new DynamoTokenLedger(doc, env.controlTable), llmSettings().tenantTokensPerDay, clock));
-
-  let moves: Promise<MoveServices> | undefined;
-  let search: Promise<SearchServices> | undefined;
+  const usage = new DynamoUsageStore(doc, env.controlTable);
   const migrations = new DynamoMigrationStore(doc, env.controlTable);
   let cursorCodec: Promise<CursorCodec> | undefined;
   const cursors = () => (cursorCodec ??= loadCursorKey(env, overrides.cursorKey).then(createCursorCodec));
 
-  const self: Platform = {
-    env,
+  const features = new Map<object, unknown>();
+  const once = <T>(feature: object, build: () => T): T => {
+    if (!features.has(feature)) {
+      const built = build();
+      features.set(feature, built);
+      if (built instanceof Promise) built.catch(() => features.delete(feature));
+    }
+    return features.get(feature) as T;
+  };
+
+  return {
     clock,
-    ids,
-    control,
     directory,
-    usageKeys,
-    flagStore,
-    flags,
-    conversationStore,
-    cursors,
+    authenticate: (authorization) => authenticate(authorization, control, directory),
     conversations: (tenant) =>
       conversationService({
         tenant,
@@ -213,11 +178,7 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
           storeFor: conversationStore,
           clock,
           maxWaitMs: (env.tenantMove ?? DEFAULT_TENANT_MOVE_SETTINGS).fenceWaitMs,
-          onRefused: (refusal) => {
-            const metric = metrics.singleMetric();
-            metric.addDimension('state', refusal.state);
-            metric.addMetric('PlacementRefused', MetricUnit.Count, 1);
-          },
+          onRefused: (refusal) => emit.placementRefused(refusal.state),
         }),
         clock,
         ids,
@@ -226,81 +187,30 @@ export function createPlatform(overrides: PlatformOverrides = {}): Platform {
         outcomes: heartbeatMetrics,
         flags,
       }),
-    tenantAdmin: () => tenantAdmin({ store: control, clock, topology: env.shards, defaultTier: env.defaultTier, usageKeys }),
+    usage: usageService(usage, clock),
     flagAdmin: () => flagAdmin({ store: flagStore, clock }),
-    usage: new DynamoUsageStore(doc, env.controlTable),
-    relay: (records) =>
-      relayChanges(records, {
-        directory,
-        router,
-        queue: (jobQueue ??= new SqsJobQueue(sqs, jobQueueUrls())),
-        defaultTier: env.defaultTier,
-      }),
-    queues: () => new SqsQueueInspector(sqs, jobQueueUrls(), overrides.oldestAge ?? cloudWatchOldestAge()),
-    moves: () =>
-      (moves ??= import('./moves.js').then(async ({ composeMoves }) => {
-        return composeMoves({
-          doc,
-          env,
-          control,
-          clock,
-          startRunner: (id) => self.wakeMigration(id),
-          ...(overrides.shardWriteRate ? { writeRate: overrides.shardWriteRate } : {}),
-        });
-      })),
-    search: () =>
-      (search ??= import('./search.js').then(({ composeSearch }) =>
-        composeSearch({
-          doc,
-          env,
-          control,
-          directory,
-          flagAdmin: flagAdmin({ store: flagStore, clock }),
-          clock,
-          migrations,
-          ...(overrides.searchIndex ? { index: overrides.searchIndex } : {}),
-          ...(overrides.searchSettleSeconds === undefined ? {} : { settleSeconds: overrides.searchSettleSeconds }),
-        }),
-      )).catch((error: unknown) => {
-        search = undefined;
-        throw error;
-      }),
+    control,
+    cursors,
     migrations,
-    wakeMigration: async (migrationId) => {
-      if (overrides.startMigration) return overrides.startMigration(migrationId);
-      if (!env.migrationRunnerArn)
-        throw new Problem('internal', 'No migration runner is configured (HEADROOM_MIGRATION_RUNNER_ARN is not set).');
-      const { stepFunctionsLauncher } = await import('../adapters/aws/sfn-migration-launcher.js');
-      return stepFunctionsLauncher(env.migrationRunnerArn)(migrationId);
+    operations: async () => (host.operations ? host.operations() : null),
+    parts: {
+      env,
+      clock,
+      ids,
+      doc,
+      control,
+      directory,
+      flags,
+      flagStore,
+      migrations,
+      usage,
+      conversationStore,
+      cursors,
+      stores,
+      host,
+      once,
     },
-    runMigration: async (migrationId, budgetMs) => {
-      const { runMigrationSteps } = await import('../core/migrations/migration-runner.js');
-      const playbooks = [(await self.moves()).playbook, ...(env.search ? [(await self.search()).migration.playbook] : [])];
-      return runMigrationSteps(migrationId, { store: migrations, playbooks: playbooks as Playbook<never>[], clock, budgetMs });
-    },
-    llm: llmServices,
-    tokenQuota,
-    summaryStore,
-    summaryJobDeps: () => ({
-      resolveTenant: (tenantId) => directory.resolve(tenantId),
-      conversations: conversationStore,
-      summaries: summaryStore,
-      enabled: env.llm !== undefined,
-      router: async () => (await llmServices()).router,
-      quota: {
-        ensureAvailable: (tenantId, tier) => tokenQuota().ensureAvailable(tenantId, tier),
-        record: (tenantId, tokens) => tokenQuota().record(tenantId, tokens),
-      },
-      now: () => clock.now(),
-      onShed: (reason) => {
-        const metric = metrics.singleMetric();
-        metric.addDimensions({ reason });
-        metric.addMetric('SummaryShed', MetricUnit.Count, 1);
-      },
-    }),
-    operations: async () => (overrides.operations ? overrides.operations() : null),
   };
-  return self;
 }
 
 async function loadCursorKey(env: RuntimeEnvironment, override?: string): Promise<string> {
@@ -308,10 +218,8 @@ async function loadCursorKey(env: RuntimeEnvironment, override?: string): Promis
   if (direct) return direct;
   if (!env.cursorSecretArn) throw new Error('no cursor key: set HEADROOM_CURSOR_KEY or HEADROOM_CURSOR_SECRET_ARN');
   // Loaded on first use: only the functions that page need the secret, and the others skip its module init.
-  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.cursorSecretArn }));
-  if (!secret.SecretString) throw new Error(`secret ${env.cursorSecretArn} has no string value`);
-  return secret.SecretString;
+  const { readSecretString } = await import('../adapters/aws/secret-string.js');
+  return readSecretString(env.cursorSecretArn);
 }
 
 let shared: Platform | undefined;
@@ -320,7 +228,7 @@ let shared: Platform | undefined;
  * The instance-wide platform, built on first use (cold start) and reused by every invocation; on the embedded
  * platform, with the host's stand-ins for AWS-only services.
  */
-export const platform = (): Platform => (shared ??= createPlatform(embeddedHost() ?? {}));
+export const platform = (): Platform => (shared ??= createPlatform({ host: embeddedHost() ?? {} }));
 
 /** Installs a platform composed elsewhere (benchmarks over in-memory stores) as the instance-wide one. */
 export const installPlatform = (composed: Platform): void => {

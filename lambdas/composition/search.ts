@@ -1,28 +1,30 @@
 // The search composition: the engine behind the search port (OpenSearch on AWS, SQLite FTS5 locally), the
-// generation registry, the indexer's dependencies and the index migration. lambdas/composition/platform.ts composes it on
-// first use, so functions that never search pay nothing for it at cold start.
+// generation registry, the indexer's dependencies, the index migration, and a tenant's search as the search route
+// calls it. Only the functions that search, index or migrate import this file, so only their bundles carry the
+// OpenSearch client; it is composed on first use from the platform's shared parts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClient } from '../adapters/aws/aws-clients.js';
+import { DynamoShadowLedger } from '../adapters/aws/dynamo-shadow-ledger.js';
 import { DynamoMigrationStore } from '../adapters/aws/dynamo-migration-store.js';
 import { DynamoSearchGenerationStore } from '../adapters/aws/dynamo-search-generation-store.js';
 import { DynamoTenantItems } from '../adapters/aws/dynamo-tenant-items.js';
 import type { FlagAdmin } from '../core/flags/flag-admin.js';
-import { indexMigration, type IndexMigration } from '../core/migrations/index-migration.js';
+import { indexMigration, type IndexMigration } from '../core/migrations/index-migration-admin.js';
 import type { Clock, ControlStore, MigrationStore } from '../core/ports.js';
 import { cachedGenerations, type GenerationView } from '../core/search/search-generations.js';
 import type { IndexerDeps } from '../core/search/search-indexer.js';
 import type { SearchIndex } from '../core/search/search-index.js';
-import type { ShadowComparison } from '../core/search/search-service.js';
+import { searchTenant, type ShadowComparison, type ShadowTotals, type TenantSearch } from '../core/search/search-service.js';
 import type { TenantItemSource } from '../core/tenancy/tenant-items.js';
+import type { TenantContext } from '../core/tenancy/tenancy.js';
+import type { Platform } from './platform.js';
 import type { TenantDirectory } from '../core/tenancy/tenant-directory.js';
 import type { ShardName } from '../core/tenancy/tenancy.js';
-import { tableOfShard, type RuntimeEnvironment, type SearchEngineSettings } from '../environment.js';
-import { metrics } from '../observability.js';
-import { OPERATIONS_METRICS } from '../operations-contract.js';
+import type { SearchEngineSettings } from '../core/search/search-engine-settings.js';
+import { tableOfShard } from '../core/tenancy/shard-topology.js';
+import type { RuntimeEnvironment } from '../environment.js';
+import { emit } from '../observability.js';
 import { Problem } from '../core/problems.js';
-import { controlKeys } from '../schema.js';
 
 export interface SearchServices {
   readonly index: SearchIndex;
@@ -37,16 +39,8 @@ export interface SearchServices {
   reportProgress(migrationId: string): Promise<void>;
 }
 
-export interface ShadowTotals {
-  readonly compared: number;
-  readonly mismatched: number;
-  readonly controlAvgMs: number | null;
-  readonly candidateAvgMs: number | null;
-  readonly samples: unknown[];
-}
-
 export interface SearchServicesOptions {
-  readonly doc: DynamoDBDocumentClient;
+  readonly doc: DocumentClient;
   readonly env: RuntimeEnvironment;
   readonly control: ControlStore;
   readonly directory: TenantDirectory;
@@ -58,9 +52,6 @@ export interface SearchServicesOptions {
   /** Seconds every instance may serve cached generations and flags; migrations wait this long after a change. */
   readonly settleSeconds?: number;
 }
-
-/** Samples kept per migration for shadow-read mismatches. */
-const SHADOW_SAMPLES = 20;
 
 export async function openSearchIndex(settings: SearchEngineSettings | undefined): Promise<SearchIndex> {
   if (!settings) throw new Problem('internal', 'Search is not configured on this platform (HEADROOM_SEARCH is not set).');
@@ -81,6 +72,7 @@ export async function composeSearch(options: SearchServicesOptions): Promise<Sea
   const { doc, env, clock } = options;
   const index = options.index ?? (await openSearchIndex(env.search));
   const generationStore = new DynamoSearchGenerationStore(doc, env.controlTable);
+  const shadowLedger = new DynamoShadowLedger(doc, env.controlTable);
   const generations = cachedGenerations(generationStore, clock, env.flagCacheSeconds);
   const migrations = options.migrations ?? new DynamoMigrationStore(doc, env.controlTable);
   const itemSources = new Map<ShardName, TenantItemSource>();
@@ -126,81 +118,57 @@ export async function composeSearch(options: SearchServicesOptions): Promise<Sea
       generations,
       ensured: new Set(),
       now: () => clock.now(),
-      recordLag: (seconds) => metrics.addMetric(OPERATIONS_METRICS.indexerLagSeconds, MetricUnit.Seconds, Math.max(0, seconds)),
+      recordLag: emit.indexerLag,
     },
-    shadow: (migrationId) => shadowTotals(doc, env.controlTable, migrationId),
+    shadow: (migrationId) => shadowLedger.totals(migrationId),
     async reportProgress(migrationId) {
       const record = await migrations.get(migrationId);
       if (record?.kind !== 'search-index') return;
       const tenants = await migrations.listTenants(migrationId);
-      const metric = metrics.singleMetric();
-      metric.addDimension('migration', migrationId);
-      metric.addMetric(OPERATIONS_METRICS.migrationTenantsTotal, MetricUnit.Count, tenants.length);
-      metric.addMetric(
-        OPERATIONS_METRICS.migrationTenantsCutOver,
-        MetricUnit.Count,
-        tenants.filter((tenant) => tenant.data.cutOver === true).length,
-      );
+      emit.migrationProgress(migrationId, tenants.length, tenants.filter((tenant) => tenant.data.cutOver === true).length);
     },
     async recordShadow(comparison) {
-      const metric = metrics.singleMetric();
-      metric.addDimension('candidate', comparison.candidate);
-      metric.addMetric('ShadowSearches', MetricUnit.Count, 1);
-      metric.addMetric('ShadowMismatches', MetricUnit.Count, comparison.matched ? 0 : 1);
-      metric.addMetric('ShadowCandidateMs', MetricUnit.Milliseconds, comparison.candidateMs);
-      const sample = comparison.matched
-        ? undefined
-        : {
-            tenantId: comparison.tenantId,
-            onlyControl: comparison.onlyControl.slice(0, 5),
-            onlyCandidate: comparison.onlyCandidate.slice(0, 5),
-            error: comparison.error ?? null,
-          };
-      await doc
-        .send(
-          new UpdateCommand({
-            TableName: env.controlTable,
-            Key: controlKeys.migrationShadow(comparison.migrationId),
-            UpdateExpression: `ADD compared :one, mismatched :miss, controlMs :cms, candidateMs :ams${sample ? ' SET samples = list_append(if_not_exists(samples, :empty), :sample)' : ''}`,
-            ...(sample ? { ConditionExpression: 'attribute_not_exists(samples) OR size(samples) < :cap' } : {}),
-            ExpressionAttributeValues: {
-              ':one': 1,
-              ':miss': comparison.matched ? 0 : 1,
-              ':cms': Math.round(comparison.controlMs),
-              ':ams': Math.round(comparison.candidateMs),
-              ...(sample ? { ':empty': [], ':sample': [sample], ':cap': SHADOW_SAMPLES } : {}),
-            },
-          }),
-        )
-        .catch(async (error: unknown) => {
-          // Sample list full: still count the comparison.
-          if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-          await doc.send(
-            new UpdateCommand({
-              TableName: env.controlTable,
-              Key: controlKeys.migrationShadow(comparison.migrationId),
-              UpdateExpression: 'ADD compared :one, mismatched :miss, controlMs :cms, candidateMs :ams',
-              ExpressionAttributeValues: {
-                ':one': 1,
-                ':miss': 1,
-                ':cms': Math.round(comparison.controlMs),
-                ':ams': Math.round(comparison.candidateMs),
-              },
-            }),
-          );
-        });
+      emit.shadowSearch(comparison.candidate, comparison.matched, comparison.candidateMs);
+      await shadowLedger.record(comparison);
     },
   };
 }
 
-async function shadowTotals(doc: DynamoDBDocumentClient, table: string, migrationId: string): Promise<ShadowTotals> {
-  const { Item } = await doc.send(new GetCommand({ TableName: table, Key: controlKeys.migrationShadow(migrationId) }));
-  const compared = (Item?.compared as number | undefined) ?? 0;
-  return {
-    compared,
-    mismatched: (Item?.mismatched as number | undefined) ?? 0,
-    controlAvgMs: compared ? Math.round(((Item?.controlMs as number) ?? 0) / compared) : null,
-    candidateAvgMs: compared ? Math.round(((Item?.candidateMs as number) ?? 0) / compared) : null,
-    samples: (Item?.samples as unknown[] | undefined) ?? [],
-  };
-}
+/** This platform's search composition, built on first use and shared by every invocation of the instance. */
+export const searchServicesOf = (platform: Platform): Promise<SearchServices> =>
+  platform.parts.once(searchServicesOf, () => {
+    const { doc, env, control, directory, clock, migrations, host } = platform.parts;
+    return composeSearch({
+      doc,
+      env,
+      control,
+      directory,
+      flagAdmin: platform.flagAdmin(),
+      clock,
+      migrations,
+      ...(host.searchIndex ? { index: host.searchIndex } : {}),
+      ...(host.searchSettleSeconds === undefined ? {} : { settleSeconds: host.searchSettleSeconds }),
+    });
+  });
+
+/** A tenant's search over its read generation, with shadow reads on a migration's candidate. */
+export const searchOf = (platform: Platform, tenant: TenantContext): TenantSearch => ({
+  search: async (query, limit, cursor) => {
+    const search = await searchServicesOf(platform);
+    return searchTenant(
+      {
+        tenantId: tenant.tenantId,
+        index: search.index,
+        flags: platform.parts.flags,
+        generations: search.generations,
+        cursors: platform.cursors,
+        random: Math.random,
+        nowMs: () => performance.now(),
+        recordShadow: search.recordShadow,
+      },
+      query,
+      limit,
+      cursor,
+    );
+  },
+});

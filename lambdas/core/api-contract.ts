@@ -1,9 +1,9 @@
 // The public and admin API contract: one set of zod schemas shared by handlers, the embedded platform and the
 // CLI, so a request the CLI accepts is exactly a request the API accepts.
 import * as z from 'zod';
-import { TIERS } from '../environment.js';
 import { flagKeySchema, tenantListSchema } from './flags/flag-definitions.js';
 import { groupSchema, tenantIdSchema } from './tenancy/tenancy.js';
+import { tierSchema } from './tenancy/tiers.js';
 import { generationSchema, searchMappingSchema } from './search/search-index.js';
 
 /** Printable text: any Unicode except control characters (newlines and tabs allowed where noted). */
@@ -67,7 +67,7 @@ export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'mu
 export const createTenantSchema = z.strictObject({
   id: tenantIdSchema,
   group: groupSchema.optional(),
-  tier: z.enum(TIERS).optional(),
+  tier: tierSchema.optional(),
   shard: z
     .string()
     .regex(/^shard-[0-9]+$/, 'shard names look like shard-<n>')

@@ -1,11 +1,11 @@
 // The ports core depends on. Adapters (DynamoDB, in-memory) implement them; core never sees an SDK.
 import type { CommentView, ConversationView } from './api-contract.js';
-import type { Tier } from '../environment.js';
+import type { Tier } from './tenancy/tiers.js';
 import type { FlagRecord } from './flags/flag-definitions.js';
 import type { Job } from './jobs/jobs.js';
 import type { MigrationKind, MigrationRecord, MigrationTenantRecord } from './migrations/migration-runner.js';
 import type { GenerationRecord } from './search/search-generations.js';
-import type { QueueName } from '../queues.js';
+import type { QueueName } from './fairness/queue-names.js';
 import type { ShardName, TenantId, TenantProfile } from './tenancy/tenancy.js';
 
 export interface Clock {

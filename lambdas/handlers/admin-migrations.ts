@@ -1,55 +1,57 @@
 // The migrations admin API: every migration in flight (search and tenant moves), search generations, and the
-// search index migration's commands. Each route validates its input with the shared schemas and makes one call
+// search index migration's commands. Each route declares its input with the shared schemas and makes one call
 // into core; the work itself is done by the migration runner, which a start wakes.
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { searchCutoverSchema, searchRollbackSchema, startSearchMigrationSchema } from '../core/api-contract.js';
 import { describeIndexMigration, summarizeMigration } from '../core/migrations/index-migration-report.js';
-import { Problem } from '../core/problems.js';
-import { adminApiHandler, json } from '../middleware/api-handler.js';
-import { parseJsonBody, validateInput } from '../middleware/request-validation.js';
-import type { Platform } from '../composition/platform.js';
+import { wakeMigration } from '../composition/migration-launcher.js';
+import { searchServicesOf } from '../composition/search.js';
+import { ADMIN_BODY_BYTES, adminApiHandler, json } from '../middleware/api-handler.js';
 
-type Route = (event: APIGatewayProxyEvent, platform: Platform) => Promise<APIGatewayProxyResult>;
-
-const body = (event: APIGatewayProxyEvent) => parseJsonBody(event, 256 * 1024);
-
-const ROUTES: Record<string, Route> = {
-  'GET /admin/migrations': async (_event, p) => json(200, { items: (await p.migrations.list()).map(summarizeMigration) }),
-  'GET /admin/search/generations': async (_event, p) => json(200, { items: await (await p.search()).migration.generations() }),
-  'POST /admin/search/migration': async (event, p) => {
-    const input = validateInput(startSearchMigrationSchema, body(event), 'body');
-    const record = await (await p.search()).migration.start(input);
-    await p.wakeMigration(record.id);
-    return json(202, record);
+export const handler = adminApiHandler({
+  'GET /admin/migrations': {
+    handle: async ({ platform }) => json(200, { items: (await platform.migrations.list()).map(summarizeMigration) }),
   },
-  'GET /admin/search/migration': async (_event, p) => {
-    const search = await p.search();
-    const status = await search.migration.status();
-    return json(200, describeIndexMigration(status, await search.shadow(status.migration.id)));
+  'GET /admin/search/generations': {
+    handle: async ({ platform }) => json(200, { items: await (await searchServicesOf(platform)).migration.generations() }),
   },
-  'POST /admin/search/migration/cutover': async (event, p) => {
-    const selection = validateInput(searchCutoverSchema, body(event), 'body');
-    return json(200, await (await p.search()).migration.cutover(selection));
+  'POST /admin/search/migration': {
+    body: startSearchMigrationSchema,
+    maxBodyBytes: ADMIN_BODY_BYTES.searchMigration,
+    handle: async ({ platform, body }) => {
+      const record = await (await searchServicesOf(platform)).migration.start(body);
+      await wakeMigration(platform, record.id);
+      return json(202, record);
+    },
   },
-  'POST /admin/search/migration/rollback': async (event, p) => {
-    const { tenants } = validateInput(searchRollbackSchema, body(event), 'body');
-    const result = await (await p.search()).migration.rollback(tenants);
-    return json(200, result);
+  'GET /admin/search/migration': {
+    handle: async ({ platform }) => {
+      const search = await searchServicesOf(platform);
+      const status = await search.migration.status();
+      return json(200, describeIndexMigration(status, await search.shadow(status.migration.id)));
+    },
   },
-  'POST /admin/search/migration/complete': async (_event, p) => {
-    const record = await (await p.search()).migration.complete();
-    await p.wakeMigration(record.id);
-    return json(202, record);
+  'POST /admin/search/migration/cutover': {
+    body: searchCutoverSchema,
+    maxBodyBytes: ADMIN_BODY_BYTES.searchMigration,
+    handle: async ({ platform, body }) => json(200, await (await searchServicesOf(platform)).migration.cutover(body)),
   },
-  'POST /admin/search/migration/cancel': async (_event, p) => {
-    const record = await (await p.search()).migration.cancel();
-    await p.wakeMigration(record.id);
-    return json(202, record);
+  'POST /admin/search/migration/rollback': {
+    body: searchRollbackSchema,
+    maxBodyBytes: ADMIN_BODY_BYTES.searchMigration,
+    handle: async ({ platform, body }) => json(200, await (await searchServicesOf(platform)).migration.rollback(body.tenants)),
   },
-};
-
-export const handler = adminApiHandler(async (event, p) => {
-  const route = ROUTES[`${event.httpMethod} ${event.resource}`];
-  if (!route) throw new Problem('route-not-found', `No admin route ${event.httpMethod} ${event.resource}. See \`headroom --help\`.`);
-  return route(event, p);
+  'POST /admin/search/migration/complete': {
+    handle: async ({ platform }) => {
+      const record = await (await searchServicesOf(platform)).migration.complete();
+      await wakeMigration(platform, record.id);
+      return json(202, record);
+    },
+  },
+  'POST /admin/search/migration/cancel': {
+    handle: async ({ platform }) => {
+      const record = await (await searchServicesOf(platform)).migration.cancel();
+      await wakeMigration(platform, record.id);
+      return json(202, record);
+    },
+  },
 });

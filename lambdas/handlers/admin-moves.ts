@@ -1,33 +1,40 @@
 // The tenant-move admin API: shards, starting a move, following it, and the operator's cancel / reverse /
-// complete. Each route validates its input with the shared schemas and makes one call into core.
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+// complete. Each route declares its input with the shared schemas and makes one call into core.
 import { tenantPathSchema } from '../core/api-contract.js';
 import { startMoveSchema } from '../core/tenancy/shard-topology.js';
-import { Problem } from '../core/problems.js';
-import { adminApiHandler, json } from '../middleware/api-handler.js';
-import { parseJsonBody, validateInput } from '../middleware/request-validation.js';
+import { movesOf } from '../composition/moves.js';
 import type { Platform } from '../composition/platform.js';
+import { ADMIN_BODY_BYTES, adminApiHandler, json } from '../middleware/api-handler.js';
 
-type MoveRoute = (event: APIGatewayProxyEvent, platform: Platform) => Promise<APIGatewayProxyResult>;
+const moves = async (p: Platform) => (await movesOf(p)).admin;
 
-const tenantOf = (event: APIGatewayProxyEvent) => validateInput(tenantPathSchema, event.pathParameters ?? {}, 'path').tenantId;
-const admin = async (p: Platform) => (await p.moves()).admin;
-
-const ROUTES: Record<string, MoveRoute> = {
-  'GET /admin/shards': async (_event, p) => json(200, { items: await (await admin(p)).shards() }),
-  'POST /admin/tenants/{tenantId}/move': async (event, p) => {
-    const { to } = validateInput(startMoveSchema, parseJsonBody(event, 1024), 'body');
-    return json(202, await (await admin(p)).start(tenantOf(event), to));
+export const handler = adminApiHandler({
+  'GET /admin/shards': {
+    handle: async ({ platform }) => json(200, { items: await (await moves(platform)).shards() }),
   },
-  'GET /admin/moves': async (_event, p) => json(200, { items: await (await admin(p)).list() }),
-  'GET /admin/moves/{tenantId}': async (event, p) => json(200, await (await admin(p)).show(tenantOf(event))),
-  'POST /admin/moves/{tenantId}/cancel': async (event, p) => json(202, await (await admin(p)).cancel(tenantOf(event))),
-  'POST /admin/moves/{tenantId}/reverse': async (event, p) => json(202, await (await admin(p)).reverse(tenantOf(event))),
-  'POST /admin/moves/{tenantId}/complete': async (event, p) => json(202, await (await admin(p)).complete(tenantOf(event))),
-};
-
-export const handler = adminApiHandler(async (event, p) => {
-  const route = ROUTES[`${event.httpMethod} ${event.resource}`];
-  if (!route) throw new Problem('route-not-found', `No admin route ${event.httpMethod} ${event.resource}. See \`headroom --help\`.`);
-  return route(event, p);
+  'POST /admin/tenants/{tenantId}/move': {
+    path: tenantPathSchema,
+    body: startMoveSchema,
+    maxBodyBytes: ADMIN_BODY_BYTES.shardName,
+    handle: async ({ platform, path, body }) => json(202, await (await moves(platform)).start(path.tenantId, body.to)),
+  },
+  'GET /admin/moves': {
+    handle: async ({ platform }) => json(200, { items: await (await moves(platform)).list() }),
+  },
+  'GET /admin/moves/{tenantId}': {
+    path: tenantPathSchema,
+    handle: async ({ platform, path }) => json(200, await (await moves(platform)).show(path.tenantId)),
+  },
+  'POST /admin/moves/{tenantId}/cancel': {
+    path: tenantPathSchema,
+    handle: async ({ platform, path }) => json(202, await (await moves(platform)).cancel(path.tenantId)),
+  },
+  'POST /admin/moves/{tenantId}/reverse': {
+    path: tenantPathSchema,
+    handle: async ({ platform, path }) => json(202, await (await moves(platform)).reverse(path.tenantId)),
+  },
+  'POST /admin/moves/{tenantId}/complete': {
+    path: tenantPathSchema,
+    handle: async ({ platform, path }) => json(202, await (await moves(platform)).complete(path.tenantId)),
+  },
 });

@@ -1,12 +1,11 @@
 // API Gateway TOKEN authorizer: bearer token → tenant. Throwing 'Unauthorized' is how API Gateway is told 401.
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { authenticate, stageWildcard } from '../core/tenancy/token-authorizer.js';
+import { stageWildcard } from '../core/tenancy/token-authorizer.js';
 import { logger } from '../observability.js';
 import { platform } from '../composition/platform.js';
 
 export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const { control, directory } = platform();
-  const profile = await authenticate(event.authorizationToken, control, directory);
+  const profile = await platform().authenticate(event.authorizationToken);
   if (!profile) {
     logger.debug('token refused');
     throw new Error('Unauthorized');

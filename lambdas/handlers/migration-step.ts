@@ -2,6 +2,7 @@
 // advances the migration until it waits, finishes or nearly runs out of time, and tells the state machine which.
 import type { Context } from 'aws-lambda';
 import { logger } from '../observability.js';
+import { migrationStep } from '../composition/migration-runner.js';
 import { platform } from '../composition/platform.js';
 
 /** Time kept back for saving the last step and answering. */
@@ -20,13 +21,12 @@ export interface StepOutput {
 
 export const handler = async (input: StepInput, context: Context): Promise<StepOutput> => {
   logger.addContext(context);
-  const outcome = await platform().runMigration(input.migrationId, Math.max(1000, context.getRemainingTimeInMillis() - STEP_MARGIN_MS));
+  const outcome = await migrationStep(platform(), input.migrationId, Math.max(1000, context.getRemainingTimeInMillis() - STEP_MARGIN_MS));
   logger.info('migration step', {
     migrationId: input.migrationId,
     status: outcome.status,
     phase: 'record' in outcome ? outcome.record.phase : null,
   });
-  if (platform().env.search) await (await platform().search()).reportProgress(input.migrationId);
   const done = outcome.status === 'done' || outcome.status === 'missing';
   return { migrationId: input.migrationId, done, waitSeconds: outcome.status === 'waiting' ? Math.min(300, outcome.waitSeconds) : 0 };
 };

@@ -14,6 +14,8 @@ export interface RequestSpec<B, P, Q> {
   readonly idempotent?: boolean;
   /** Largest accepted body in bytes. */
   readonly maxBodyBytes?: number;
+  /** Read a request without a body as `{}`, for commands whose every field is optional. */
+  readonly bodyOptional?: boolean;
 }
 
 export interface ValidatedInput<B, P, Q> {
@@ -60,21 +62,24 @@ export function parseJsonBody(event: APIGatewayProxyEvent, maxBytes: number): un
   }
 }
 
+/** The input `spec` declares, read from `event` and validated: path, then query, then body. */
+export function validateRequest<B, P, Q>(spec: RequestSpec<B, P, Q>, event: APIGatewayProxyEvent): ValidatedInput<B, P, Q> {
+  const key = header(event, 'idempotency-key');
+  const body = () => (spec.bodyOptional && !event.body ? {} : parseJsonBody(event, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+  return {
+    path: spec.path ? validateInput(spec.path, event.pathParameters ?? {}, 'path') : (undefined as P),
+    query: spec.query ? validateInput(spec.query, event.queryStringParameters ?? {}, 'query') : (undefined as Q),
+    body: spec.body ? validateInput(spec.body, body(), 'body') : (undefined as B),
+    idempotencyKey: spec.idempotent && key !== undefined ? validateInput(idempotencyKeySchema, key, 'header.Idempotency-Key') : undefined,
+  };
+}
+
 export function requestValidation<B, P, Q>(
   spec: RequestSpec<B, P, Q>,
 ): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context & { input: ValidatedInput<B, P, Q> }> {
-  const maxBytes = spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return {
     before: async (request) => {
-      const { event } = request;
-      const key = header(event, 'idempotency-key');
-      request.context.input = {
-        path: spec.path ? validateInput(spec.path, event.pathParameters ?? {}, 'path') : (undefined as P),
-        query: spec.query ? validateInput(spec.query, event.queryStringParameters ?? {}, 'query') : (undefined as Q),
-        body: spec.body ? validateInput(spec.body, parseJsonBody(event, maxBytes), 'body') : (undefined as B),
-        idempotencyKey:
-          spec.idempotent && key !== undefined ? validateInput(idempotencyKeySchema, key, 'header.Idempotency-Key') : undefined,
-      };
+      request.context.input = validateRequest(spec, request.event);
     },
   };
 }

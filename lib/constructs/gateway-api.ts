@@ -31,7 +31,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Problem } from '../../lambdas/core/problems.js';
-import { TIERS, type Tier } from '../../lambdas/environment.js';
+import { TIERS, type Tier } from '../../lambdas/core/tenancy/tiers.js';
 import type { Route } from '../../lambdas/routes.js';
 import { acknowledgeControl, acknowledgeLogGroup, CONTROLS } from '../policy-validation.js';
 

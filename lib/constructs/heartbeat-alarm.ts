@@ -17,12 +17,18 @@ import {
   type IAlarmRule,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_DIMENSION } from '../../lambdas/operations-contract.js';
+import { METRICS_NAMESPACE, SERVICE_DIMENSION, type HeadroomMetric } from '../../lambdas/telemetry.js';
 import { acknowledgeControl, CONTROLS } from '../policy-validation.js';
 
+/**
+ * A count of the catalog published with no dimension but `service`: the only series a heartbeat can sum per period
+ * (a metric with dimensions of its own has no series under `service` alone).
+ */
+export type HeartbeatCount = Extract<HeadroomMetric, { readonly unit: 'Count'; readonly dimensions: readonly [] }>;
+
 export interface HeartbeatAlarmProps {
-  /** The count in namespace `Headroom` (dimension `service=headroom`), e.g. `ConversationCreated`. */
-  readonly metricName: string;
+  /** The count it watches, e.g. `METRICS.conversationCreated`. */
+  readonly metric: HeartbeatCount;
   /** Fewer than this many per period breaches, whatever the band says. */
   readonly floor: number;
   /**
@@ -70,12 +76,13 @@ export class HeartbeatAlarm extends Construct {
       throw new Error(`a heartbeat cannot need ${datapointsToAlarm} breaching datapoints out of ${props.evaluationPeriods}`);
     }
     if (props.floor < 0) throw new Error(`a heartbeat floor cannot be negative, got ${props.floor}`);
+    const metricName = props.metric.name;
     const period = props.period ?? Duration.minutes(1);
     this.floor = props.floor;
 
     this.metric = new Metric({
       namespace: METRICS_NAMESPACE,
-      metricName: props.metricName,
+      metricName,
       dimensionsMap: { ...SERVICE_DIMENSION },
       statistic: 'Sum',
       period,
@@ -83,7 +90,7 @@ export class HeartbeatAlarm extends Construct {
     this.filled = new MathExpression({
       expression: 'FILL(m, 0)',
       usingMetrics: { m: this.metric },
-      label: `${props.metricName} per ${period.toMinutes()} min`,
+      label: `${metricName} per ${period.toMinutes()} min`,
       period,
     });
     const common = {
@@ -97,7 +104,7 @@ export class HeartbeatAlarm extends Construct {
       metric: this.filled,
       threshold: props.floor,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-      alarmDescription: `${props.description} Fewer than ${props.floor} ${props.metricName} per ${period.toMinutes()} min.`,
+      alarmDescription: `${props.description} Fewer than ${props.floor} ${metricName} per ${period.toMinutes()} min.`,
     });
     if (props.bandWidth !== undefined) {
       this.belowBand = new AnomalyDetectionAlarm(this, 'BelowBand', {
@@ -105,7 +112,7 @@ export class HeartbeatAlarm extends Construct {
         metric: this.filled,
         stdDevs: props.bandWidth,
         comparisonOperator: ComparisonOperator.LESS_THAN_LOWER_THRESHOLD,
-        alarmDescription: `${props.description} ${props.metricName} is below its expected band (${props.bandWidth} standard deviations).`,
+        alarmDescription: `${props.description} ${metricName} is below its expected band (${props.bandWidth} standard deviations).`,
       });
     }
     // FILL has nothing to fill while the metric has no datapoint at all in the evaluated range, so the gate sees
@@ -117,7 +124,7 @@ export class HeartbeatAlarm extends Construct {
       threshold: props.floor,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       alarmDescription:
-        `Release gate (no notifications): fewer than ${props.floor} ${props.metricName} per ${period.toMinutes()} min ` +
+        `Release gate (no notifications): fewer than ${props.floor} ${metricName} per ${period.toMinutes()} min ` +
         'while the heartbeat is publishing. CodeDeploy stops and rolls back API releases while it is in ALARM.',
     });
     this.rule = this.belowBand ? AlarmRule.anyOf(this.belowFloor, this.belowBand) : this.belowFloor;

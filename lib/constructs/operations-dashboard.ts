@@ -2,7 +2,8 @@
 // against their bands, the canary's round trip, the paging alarms), is the API answering (4xx, 5xx and p99 per
 // route), is the data layer throttling, is background work flowing fairly (quiet-group age, noisy groups,
 // overflow, dead letters), and what is in flight (indexer lag, migrations, rollbacks). Every metric is one the
-// runtime or an AWS service actually emits; metrics whose dimensions their emitters own are found with SEARCH.
+// runtime (its catalog, lambdas/telemetry.ts) or an AWS service actually emits; the runtime's metrics beyond the
+// heartbeats are found with SEARCH, so every series (one per tier, migration or function) shows up.
 import { Duration, Stack } from 'aws-cdk-lib';
 import {
   AlarmStatusWidget,
@@ -19,7 +20,7 @@ import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HEARTBEAT_METRICS, METRICS_NAMESPACE, OPERATIONS_METRICS, SERVICE_DIMENSION } from '../../lambdas/operations-contract.js';
+import { METRICS, METRICS_NAMESPACE, SERVICE_DIMENSION, type HeadroomMetric } from '../../lambdas/telemetry.js';
 import type { HeartbeatAlarm } from './heartbeat-alarm.js';
 
 export interface DashboardRoute {
@@ -47,10 +48,10 @@ const THIRD = 8;
 const HALF = 12;
 const HEIGHT = 6;
 
-/** A metric from the Headroom namespace whose dimensions belong to its emitter (search, migrations): every series. */
-const searchHeadroom = (metricName: string, statistic: string, label: string) =>
+/** Every series of a Headroom metric, whatever its dimension values (tiers, migrations, functions). */
+const searchHeadroom = (metric: HeadroomMetric, statistic: string, label: string) =>
   new MathExpression({
-    expression: `SEARCH('{${METRICS_NAMESPACE}} MetricName="${metricName}"', '${statistic}', 60)`,
+    expression: `SEARCH('{${METRICS_NAMESPACE}} MetricName="${metric.name}"', '${statistic}', 60)`,
     label,
     period: MINUTE,
   });
@@ -104,8 +105,15 @@ export class OperationsDashboard extends Construct {
       });
     });
 
-    const canaryMetric = (metricName: string, statistic: string, label: string) =>
-      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { ...SERVICE_DIMENSION }, statistic, period: MINUTE, label });
+    const canaryMetric = (metric: HeadroomMetric, statistic: string, label: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: metric.name,
+        dimensionsMap: { ...SERVICE_DIMENSION },
+        statistic,
+        period: MINUTE,
+        label,
+      });
 
     const widgets: IWidget[][] = [
       [
@@ -124,20 +132,14 @@ export class OperationsDashboard extends Construct {
           title: 'Canary round trip (create → searchable)',
           width: HALF,
           height: HEIGHT,
-          left: [
-            canaryMetric(HEARTBEAT_METRICS.canaryRoundTripMs, 'p50', 'p50 ms'),
-            canaryMetric(HEARTBEAT_METRICS.canaryRoundTripMs, 'p99', 'p99 ms'),
-          ],
+          left: [canaryMetric(METRICS.canaryRoundTripMs, 'p50', 'p50 ms'), canaryMetric(METRICS.canaryRoundTripMs, 'p99', 'p99 ms')],
           leftYAxis: { min: 0, label: 'ms', showUnits: false },
         }),
         new GraphWidget({
           title: 'Canary runs: succeeded vs ran',
           width: HALF,
           height: HEIGHT,
-          left: [
-            canaryMetric(HEARTBEAT_METRICS.canarySuccess, 'Sum', 'succeeded'),
-            canaryMetric(HEARTBEAT_METRICS.canarySuccess, 'SampleCount', 'ran'),
-          ],
+          left: [canaryMetric(METRICS.canarySuccess, 'Sum', 'succeeded'), canaryMetric(METRICS.canarySuccess, 'SampleCount', 'ran')],
           leftYAxis: { min: 0 },
         }),
       ],
@@ -161,7 +163,7 @@ export class OperationsDashboard extends Construct {
           title: 'Jobs overflowed by tier',
           width: HALF,
           height: HEIGHT,
-          left: [searchHeadroom(OPERATIONS_METRICS.jobsOverflowed, 'Sum', '')],
+          left: [searchHeadroom(METRICS.jobsOverflowed, 'Sum', '')],
           leftYAxis: { min: 0 },
         }),
       ],
@@ -210,7 +212,7 @@ export class OperationsDashboard extends Construct {
           title: 'Indexer lag (commit → searchable)',
           width: THIRD,
           height: HEIGHT,
-          left: [searchHeadroom(OPERATIONS_METRICS.indexerLagSeconds, 'Maximum', '')],
+          left: [searchHeadroom(METRICS.indexerLagSeconds, 'Maximum', '')],
           leftYAxis: { min: 0, label: 's', showUnits: false },
         }),
         new GraphWidget({
@@ -218,8 +220,8 @@ export class OperationsDashboard extends Construct {
           width: THIRD,
           height: HEIGHT,
           left: [
-            searchHeadroom(OPERATIONS_METRICS.migrationTenantsCutOver, 'Maximum', ''),
-            searchHeadroom(OPERATIONS_METRICS.migrationTenantsTotal, 'Maximum', ''),
+            searchHeadroom(METRICS.migrationTenantsCutOver, 'Maximum', ''),
+            searchHeadroom(METRICS.migrationTenantsTotal, 'Maximum', ''),
           ],
           leftYAxis: { min: 0 },
         }),
@@ -229,7 +231,7 @@ export class OperationsDashboard extends Construct {
           title: 'Releases rolled back by the rollback action',
           width: WIDE,
           height: 4,
-          left: [searchHeadroom(OPERATIONS_METRICS.releaseRolledBack, 'Sum', '')],
+          left: [searchHeadroom(METRICS.releaseRolledBack, 'Sum', '')],
           leftYAxis: { min: 0 },
         }),
       ],

@@ -5,7 +5,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import { TableGrants, type CfnTable, type Table, type WarmThroughput } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { ShardTopology } from '../../lambdas/environment.js';
+import type { ShardTopology } from '../../lambdas/core/tenancy/shard-topology.js';
 import { SHARD_TABLE } from '../../lambdas/schema.js';
 import { SchemaTable } from './schema-table.js';
 

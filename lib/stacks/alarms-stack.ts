@@ -6,11 +6,11 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Alarm, AlarmBase } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { HEARTBEAT_METRICS } from '../../lambdas/operations-contract.js';
+import { METRICS } from '../../lambdas/telemetry.js';
 import type { HeadroomConfig } from '../config.js';
 import { AlarmTopic } from '../constructs/alarm-topic.js';
 import { CustomersCannotWriteAlarm } from '../constructs/customers-cannot-write-alarm.js';
-import { HeartbeatAlarm } from '../constructs/heartbeat-alarm.js';
+import { HeartbeatAlarm, type HeartbeatCount } from '../constructs/heartbeat-alarm.js';
 import { removalPolicyOf } from '../removal-policy.js';
 
 export interface AlarmsStackProps extends StackProps {
@@ -46,9 +46,9 @@ export class AlarmsStack extends Stack {
       removalPolicy: removalPolicyOf(props.config),
     });
 
-    const customerHeartbeat = (id: string, metricName: string, floor: number, what: string) =>
+    const customerHeartbeat = (id: string, metric: HeartbeatCount, floor: number, what: string) =>
       new HeartbeatAlarm(this, id, {
-        metricName,
+        metric,
         floor,
         bandWidth: heartbeat.bandWidth,
         evaluationPeriods: heartbeat.evaluationMinutes,
@@ -58,16 +58,16 @@ export class AlarmsStack extends Stack {
     this.heartbeats = {
       conversations: customerHeartbeat(
         'ConversationsHeartbeat',
-        HEARTBEAT_METRICS.conversationCreated,
+        METRICS.conversationCreated,
         heartbeat.conversationsFloorPerMinute,
         'conversations',
       ),
-      comments: customerHeartbeat('CommentsHeartbeat', HEARTBEAT_METRICS.commentCreated, heartbeat.commentsFloorPerMinute, 'comments'),
+      comments: customerHeartbeat('CommentsHeartbeat', METRICS.commentCreated, heartbeat.commentsFloorPerMinute, 'comments'),
       // The canary succeeds once per run, so its count has no daily rhythm to learn: a floor of one run per period.
       ...(canary.enabled
         ? {
             canary: new HeartbeatAlarm(this, 'CanaryHeartbeat', {
-              metricName: HEARTBEAT_METRICS.canarySuccess,
+              metric: METRICS.canarySuccess,
               floor: 1,
               period: Duration.minutes(canary.everyMinutes),
               evaluationPeriods: canary.failedRunsToAlarm,

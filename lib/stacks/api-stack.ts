@@ -8,7 +8,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { functionEnvironment } from '../../lambdas/function-environment.js';
 import { functionDefinition, functionsTriggeredBy, type ApiFunctionName, type FunctionName } from '../../lambdas/functions.js';
-import type { QueueName } from '../../lambdas/queues.js';
+import type { QueueName } from '../../lambdas/core/fairness/queue-names.js';
 import { ROUTES } from '../../lambdas/routes.js';
 import { functionRuntimeDefaults, type HeadroomConfig } from '../config.js';
 import { removalPolicyOf } from '../removal-policy.js';

@@ -8,13 +8,8 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { functionEnvironment } from '../../lambdas/function-environment.js';
 import { functionDefinition, type FunctionName } from '../../lambdas/functions.js';
-import {
-  CONSUMER_TIMEOUT_SECONDS,
-  DLQ_RETENTION_DAYS,
-  JOB_QUEUES,
-  VISIBILITY_TIMEOUT_SECONDS,
-  type QueueName,
-} from '../../lambdas/queues.js';
+import type { QueueName } from '../../lambdas/core/fairness/queue-names.js';
+import { CONSUMER_TIMEOUT_SECONDS, DLQ_RETENTION_DAYS, JOB_QUEUES, VISIBILITY_TIMEOUT_SECONDS } from '../../lambdas/queues.js';
 import { functionRuntimeDefaults, type HeadroomConfig } from '../config.js';
 import { ChangeRelay } from '../constructs/change-relay.js';
 import { JobConsumer } from '../constructs/job-consumer.js';

@@ -1,7 +1,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { MAX_BACKGROUND_DEADLINE_MS } from '../../lambdas/llm-routes.js';
+import { MAX_BACKGROUND_DEADLINE_MS } from '../../lambdas/core/llm/llm-settings.js';
 import { JOB_QUEUES, JOB_WORKER_TIMEOUT_SECONDS, type JobQueueDefinition } from '../../lambdas/queues.js';
 import { JobConsumer } from '../../lib/constructs/job-consumer.js';
 import { JobQueue } from '../../lib/constructs/job-queue.js';

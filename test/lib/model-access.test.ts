@@ -5,9 +5,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/environment.js';
-import { llmSettingsSchema } from '../../lambdas/llm-routes.js';
+import { llmSettingsSchema } from '../../lambdas/core/llm/llm-settings.js';
 import { API_FUNCTION_NAMES as FUNCTION_NAMES } from '../../lambdas/functions.js';
 import { resolveConfig, type ConfigOverrides } from '../../lib/config.js';
+import { llmLanes } from '../../local/llm-lanes.js';
 import { testApp } from './headroom-test-app.js';
 import { idOf, resourceOf, statementsOfRole, type Json } from './template-queries.js';
 
@@ -30,17 +31,11 @@ const WITH_EVERY_ROUTE_KIND: ConfigOverrides = {
         tokensPerMinute: 100_000,
       },
     },
-    lanes: {
-      interactive: {
-        share: 1,
-        routes: [
-          { route: 'haiku-use1', weight: 1 },
-          { route: 'sonnet-us', weight: 1 },
-          { route: 'vendor-x', weight: 1 },
-        ],
-      },
-      background: { share: 0.25, routes: [{ route: 'vendor-x', weight: 1 }] },
-    },
+    lanes: llmLanes({
+      interactive: { 'haiku-use1': 1, 'sonnet-us': 1, 'vendor-x': 1 },
+      background: { 'vendor-x': 1 },
+      backgroundShare: 0.25,
+    }),
   },
 };
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { metrics } from '../../lambdas/observability.js';
+import { emit, metrics } from '../../lambdas/observability.js';
 import { createMetricsRegistry } from '../../local/metrics-registry.js';
 import { captureMetrics } from '../../local/metrics-sink.js';
 
@@ -31,6 +31,18 @@ describe('metrics registry', () => {
     expect(registry.dimensions('JobsOverflowed')).toEqual([{ service: 'headroom', tier: 'free' }]);
     // Tenant ids are metadata in EMF, never a dimension, and the registry keeps it that way.
     expect(registry.dimensions('ConversationCreated')).toEqual([{ service: 'headroom' }]);
+  });
+
+  it('receives what the recorders emit, a metric of its own and an invocation flush alike', () => {
+    const registry = createMetricsRegistry();
+    captureMetrics((line) => registry.recordEmf(line));
+    emit.placementRefused('fenced');
+    emit.commentCreated('acme');
+    metrics.publishStoredMetrics();
+
+    expect(registry.window('PlacementRefused', 60, { where: { state: 'fenced' } })).toMatchObject({ count: 1, sum: 1 });
+    expect(registry.window('CommentCreated', 60)).toMatchObject({ count: 1, sum: 1 });
+    expect(registry.dimensions('CommentCreated')).toEqual([{ service: 'headroom' }]);
   });
 
   it('buckets per minute and per second, oldest first, with empty buckets for silent ones', () => {

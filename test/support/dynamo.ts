@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import type { ShardTopology } from '../../lambdas/environment.js';
+import type { ShardTopology } from '../../lambdas/core/tenancy/shard-topology.js';
 import { CONTROL_TABLE, SHARD_TABLE } from '../../lambdas/schema.js';
 import { ensureTables } from '../../local/tables.js';
 

@@ -17,7 +17,8 @@ import { systemClock, type ConversationStore } from '../../lambdas/core/ports.js
 import { createTenantDirectory, type TenantDirectory } from '../../lambdas/core/tenancy/tenant-directory.js';
 import type { TenantMoveParams } from '../../lambdas/core/moves/tenant-move.js';
 import type { TenantContext, TenantId, TenantProfile } from '../../lambdas/core/tenancy/tenancy.js';
-import { DEFAULT_TENANT_MOVE_SETTINGS, type RuntimeEnvironment, type TenantMoveSettings } from '../../lambdas/environment.js';
+import { DEFAULT_TENANT_MOVE_SETTINGS, type TenantMoveSettings } from '../../lambdas/core/moves/tenant-move-settings.js';
+import type { RuntimeEnvironment } from '../../lambdas/environment.js';
 import { composeMoves, type MoveServices } from '../../lambdas/composition/moves.js';
 import { startDynamoDbStreamSource, type DynamoDbStreamSource } from '../../local/dynamodb-stream-source.js';
 import { createTestTables, type TestTables } from './dynamo.js';

@@ -4,7 +4,7 @@
 // and their ids are looked up once per instance.
 import { randomBytes } from 'node:crypto';
 import { APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanKeyCommand, paginateGetUsagePlans } from '@aws-sdk/client-api-gateway';
-import type { Tier } from '../../environment.js';
+import type { Tier } from '../../core/tenancy/tiers.js';
 import type { UsageKeys } from '../../core/ports.js';
 import type { TenantId } from '../../core/tenancy/tenancy.js';
 

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Job } from '../../core/jobs/jobs.js';
 import type { JobQueue } from '../../core/ports.js';
-import type { QueueName } from '../../queues.js';
+import type { QueueName } from '../../core/fairness/queue-names.js';
 
 const BATCH = 10;
 

@@ -1,8 +1,8 @@
 // Admission for background work: each tenant group has a token bucket (rate and burst by tier). Within it, jobs
 // go to the main fair queue; beyond it, to the overflow fair queue, with the same MessageGroupId. Nothing is
 // ever dropped: a noisy group is slowed down, not silenced, and quiet groups keep the main queue to themselves.
-import type { Tier } from '../../environment.js';
-import type { QueueName } from '../../queues.js';
+import type { Tier } from '../tenancy/tiers.js';
+import type { QueueName } from './queue-names.js';
 import type { Clock } from '../ports.js';
 import { createTokenBuckets, type TokenBucketLimits } from './token-bucket.js';
 

@@ -153,7 +153,9 @@ export function flagAdmin({ store, clock }: { readonly store: FlagStore; readonl
       });
     },
 
-    async deny(key: string, tenants: readonly string[], change: FlagChange) {
+    /** Pins tenants to the flag's off variant; which variant that is, is the definition's to say, not the caller's. */
+    async deny(key: string, tenants: readonly string[], change: FlagChange & { variant?: string }) {
+      if (change.variant !== undefined) throw new Problem('validation-failed', 'deny always pins the "off" variant; do not name one.');
       return editOverlay(key, 'deny', change, ({ definition, overlay }) => ({
         ...overlay,
         pins: { ...overlay.pins, ...Object.fromEntries(tenants.map((tenant) => [tenant, offVariant(definition)])) },

@@ -3,9 +3,8 @@
 // unreachable the last good copy keeps serving (and staleness is reported) rather than flipping features off.
 import type { FlagdCore } from '@openfeature/flagd-core';
 import { compileToFlagd, withBuiltIns, type FlagRecord } from './flag-definitions.js';
+import { MAX_FLAG_CACHE_SECONDS } from './flag-settings.js';
 import type { Clock } from '../ports.js';
-
-export const MAX_FLAG_CACHE_SECONDS = 30;
 
 export interface FlagCacheOptions {
   readonly load: () => Promise<readonly FlagRecord[]>;

@@ -1,8 +1,8 @@
 // The relay between a shard's change stream and the job queues. A change is acknowledged to the stream only
 // after its job is on a queue, so a crash or a failed send makes the stream deliver it again: no change is lost,
 // and consumers' version checks make the repeat harmless.
-import type { Tier } from '../../environment.js';
-import type { QueueName } from '../../queues.js';
+import type { Tier } from '../tenancy/tiers.js';
+import type { QueueName } from '../fairness/queue-names.js';
 import { captureChange, type ChangeRecord } from './change-capture.js';
 import type { Job } from './jobs.js';
 import type { OverflowRouter } from '../fairness/overflow-router.js';

@@ -41,6 +41,17 @@ export interface GroupLoad {
   readonly ratePerSecond5m: number;
 }
 
+/** Usage as callers see it: a tenant's own minutes (the usage route) and the busiest groups (operators). */
+export interface UsageService {
+  tenant(tenantId: TenantId, minutes: number): Promise<UsageReport>;
+  top(limit: number): Promise<GroupLoad[]>;
+}
+
+export const usageService = (store: UsageStore, clock: Clock): UsageService => ({
+  tenant: (tenantId, minutes) => tenantUsage(tenantId, minutes, store, clock),
+  top: (limit) => topGroups(store, clock, limit),
+});
+
 /** Tenant groups ranked by job rate over the last 5 minutes (then 60), so load is visible and attributable. */
 export async function topGroups(store: UsageStore, clock: Clock, limit: number): Promise<GroupLoad[]> {
   const now = clock.now().getTime();

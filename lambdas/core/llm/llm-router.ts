@@ -13,7 +13,7 @@ import {
   type LlmProvider,
   type ProviderErrorKind,
 } from './llm-provider.js';
-import type { Lane, LlmRoute, LlmSettings, RouteId } from '../../llm-routes.js';
+import type { Lane, LlmRoute, LlmSettings, RouteId } from './llm-settings.js';
 import type { Clock } from '../ports.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { createRouteCapacity, type RouteCapacity } from './route-capacity.js';

@@ -50,6 +50,11 @@ export function unavailable(failure: RoutingFailure): Problem {
   );
 }
 
+/** A tenant's suggested replies, ready to serve: what the suggest-reply route calls. */
+export interface ReplyService {
+  suggest(conversationId: string, tone: ReplyTone): Promise<ReplySuggestion>;
+}
+
 export async function suggestReply(deps: ReplySuggestionDeps, conversationId: string, tone: ReplyTone): Promise<ReplySuggestion> {
   const { tenant, store, router, quota } = deps;
   await quota.ensureAvailable(tenant.tenantId, tenant.tier);

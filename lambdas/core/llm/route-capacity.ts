@@ -2,7 +2,7 @@
 // lane may use only its configured share of each, so whatever background work piles up, the rest stays free for
 // interactive requests. Interactive may use everything. Token spend is reserved up front from an estimate and
 // settled with the real usage afterwards.
-import type { Lane } from '../../llm-routes.js';
+import type { Lane } from './llm-settings.js';
 
 export interface RouteLimits {
   readonly maxConcurrency: number;

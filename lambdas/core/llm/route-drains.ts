@@ -2,7 +2,7 @@
 // that served the admin call, so the drain is stored and each instance re-reads it at most every `ttlSeconds`.
 // If the store is unreachable the last known drains stay in force: an unreadable table must not undrain a route.
 import { Problem } from '../problems.js';
-import type { LlmSettings, RouteId } from '../../llm-routes.js';
+import type { LlmSettings, RouteId } from './llm-settings.js';
 import type { Clock } from '../ports.js';
 
 export interface RouteDrain {

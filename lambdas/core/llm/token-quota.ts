@@ -3,7 +3,7 @@
 // refused before any provider is called (429 with the quota in the body), so one tenant's heavy use of AI help
 // cannot spend the capacity every other tenant shares.
 import { Problem } from '../problems.js';
-import type { Tier } from '../../environment.js';
+import type { Tier } from '../tenancy/tiers.js';
 import type { Clock } from '../ports.js';
 import type { TenantId } from '../tenancy/tenancy.js';
 

@@ -4,19 +4,12 @@
 // keeps receiving writes until `complete`, so any tenant can be moved back instantly; it is dropped only after
 // every tenant was cut over and the soak period passed. Every step is bounded and idempotent, and all progress
 // lives in the control table, so the runner can be killed at any point and resumes without changing results.
-import { Problem } from '../problems.js';
-import { fnv1a32 } from '../fnv-hash.js';
+// This file is the playbook the migration runner advances; the operator's commands are in index-migration-admin.ts.
+import { shardKeys } from '../../schema.js';
 import type { FlagAdmin } from '../flags/flag-admin.js';
-import {
-  advance,
-  newMigration,
-  type MigrationRecord,
-  type MigrationTenantRecord,
-  type Playbook,
-  type StepResult,
-} from './migration-runner.js';
+import type { MigrationRecord, MigrationTenantRecord, Playbook, StepResult } from './migration-runner.js';
 import type { Clock, ControlStore, MigrationStore, SearchGenerationStore } from '../ports.js';
-import { generationNumber, generationView, READ_GENERATION_FLAG, type GenerationRecord } from '../search/search-generations.js';
+import { READ_GENERATION_FLAG, type GenerationRecord } from '../search/search-generations.js';
 import { toSearchDocument, type Generation, type SearchIndex, type SearchMapping, type VersionEntry } from '../search/search-index.js';
 import type { ShardItem, TenantItemSource } from '../tenancy/tenant-items.js';
 import type { ShardName, TenantId } from '../tenancy/tenancy.js';
@@ -103,39 +96,48 @@ const RECHECKS = 3;
 const RECHECK_DELAY_MS = 500;
 
 export const migrationIdFor = (to: Generation): string => `search-${to}`;
-const PRINCIPAL = 'index-migration';
+/** Who the migration's flag changes are recorded as. */
+export const INDEX_MIGRATION_PRINCIPAL = 'index-migration';
 const TENANT_PAGE = 100;
 
-type Record_ = MigrationRecord<IndexMigrationParams>;
-type Progress = MigrationTenantRecord<TenantProgress>;
+export type IndexMigrationRecord = MigrationRecord<IndexMigrationParams>;
+export type IndexMigrationTenant = MigrationTenantRecord<TenantProgress>;
 
-export function indexMigration(deps: IndexMigrationDeps) {
+/** Per-tenant progress rows and the tenant listing, as the playbook and the operator commands both use them. */
+export function migrationProgress(deps: Pick<IndexMigrationDeps, 'store' | 'control'>) {
+  return {
+    async get(id: string, tenantId: string): Promise<IndexMigrationTenant | undefined> {
+      return (await deps.store.getTenant(id, tenantId)) as IndexMigrationTenant | undefined;
+    },
+
+    async put(id: string, tenantId: string, before: IndexMigrationTenant | undefined, data: TenantProgress): Promise<void> {
+      const ok = await deps.store.putTenant({ migrationId: id, tenantId, data, version: (before?.version ?? 0) + 1 }, before?.version ?? 0);
+      if (!ok) throw new Error(`tenant ${tenantId} progress changed concurrently; the step will be retried`);
+    },
+
+    async all(id: string): Promise<IndexMigrationTenant[]> {
+      return (await deps.store.listTenants(id)) as unknown as IndexMigrationTenant[];
+    },
+
+    async tenantIds(): Promise<string[]> {
+      const ids: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await deps.control.listTenants(TENANT_PAGE, after);
+        ids.push(...page.items.map((profile) => profile.tenantId as string));
+        after = page.next;
+      } while (after !== undefined);
+      return ids;
+    },
+  };
+}
+
+type Record_ = IndexMigrationRecord;
+
+export function indexMigrationPlaybook(deps: IndexMigrationDeps): Playbook<IndexMigrationParams> {
   const now = () => deps.clock.now();
   const secondsSince = (iso: string | undefined) => (iso ? (now().getTime() - Date.parse(iso)) / 1000 : Infinity);
-
-  async function active(): Promise<Record_ | undefined> {
-    const all = (await deps.store.list('search-index')) as unknown as Record_[];
-    return all.find((record) => !['completed', 'cancelled'].includes(record.phase));
-  }
-
-  async function require(id?: string): Promise<Record_> {
-    const record = id ? ((await deps.store.get(id)) as Record_ | undefined) : await active();
-    if (!record || record.kind !== 'search-index')
-      throw new Problem(
-        'not-found',
-        'No search migration is in progress. Start one with `headroom search migrate start --to <generation>`.',
-      );
-    return record;
-  }
-
-  async function progress(id: string, tenantId: string): Promise<Progress | undefined> {
-    return (await deps.store.getTenant(id, tenantId)) as Progress | undefined;
-  }
-
-  async function putProgress(id: string, tenantId: string, before: Progress | undefined, data: TenantProgress): Promise<void> {
-    const ok = await deps.store.putTenant({ migrationId: id, tenantId, data, version: (before?.version ?? 0) + 1 }, before?.version ?? 0);
-    if (!ok) throw new Error(`tenant ${tenantId} progress changed concurrently; the step will be retried`);
-  }
+  const { get: progress, put: putProgress, all: progressOf, tenantIds: allTenantIds } = migrationProgress(deps);
 
   async function setGeneration(record: GenerationRecord, change: Partial<GenerationRecord>): Promise<void> {
     const next = { ...record, ...change, version: record.version + 1 };
@@ -278,7 +280,7 @@ export function indexMigration(deps: IndexMigrationDeps) {
   async function verifyStep(record: Record_): Promise<StepResult<IndexMigrationParams>> {
     const { params } = record;
     if (passFinished(params)) {
-      const tenants = (await deps.store.listTenants(record.id)) as unknown as Progress[];
+      const tenants = await progressOf(record.id);
       const open = tenants.filter((tenant) => tenant.data.verify !== 'verified');
       if (record.phase === 'verifying' && open.length === 0) return { phase: 'cutting-over', params: { ...params, pass: undefined } };
       // Another pass verifies what differed and any tenant created meanwhile; a tenant that keeps differing stays
@@ -333,7 +335,7 @@ export function indexMigration(deps: IndexMigrationDeps) {
         case 'verifying':
         case 'cutting-over': {
           if (record.phase === 'cutting-over' && passFinished(params)) {
-            const tenants = (await deps.store.listTenants(record.id)) as unknown as Progress[];
+            const tenants = await progressOf(record.id);
             const everyone = await allTenantIds();
             const cut = new Set(tenants.filter((tenant) => tenant.data.cutOver).map((tenant) => tenant.tenantId));
             if (everyone.every((tenant) => cut.has(tenant)))
@@ -358,10 +360,10 @@ export function indexMigration(deps: IndexMigrationDeps) {
             await deps.flags.set(
               READ_GENERATION_FLAG,
               { state: 'ENABLED', variants: { [params.to]: params.to }, defaultVariant: params.to },
-              { principal: PRINCIPAL, reason: `${record.id} completed` },
+              { principal: INDEX_MIGRATION_PRINCIPAL, reason: `${record.id} completed` },
             );
             const pinned = Object.keys((await deps.flags.get(READ_GENERATION_FLAG)).overlay.pins);
-            if (pinned.length > 0) await deps.flags.unpin(READ_GENERATION_FLAG, pinned, { principal: PRINCIPAL });
+            if (pinned.length > 0) await deps.flags.unpin(READ_GENERATION_FLAG, pinned, { principal: INDEX_MIGRATION_PRINCIPAL });
           }
           const waited = secondsSince(params.since);
           if (waited < deps.settleSeconds) return { phase: 'completing', params, waitSeconds: Math.ceil(deps.settleSeconds - waited) };
@@ -375,7 +377,7 @@ export function indexMigration(deps: IndexMigrationDeps) {
             await deps.flags.set(
               READ_GENERATION_FLAG,
               { state: 'ENABLED', variants: { [params.from]: params.from }, defaultVariant: params.from },
-              { principal: PRINCIPAL, reason: `${record.id} cancelled` },
+              { principal: INDEX_MIGRATION_PRINCIPAL, reason: `${record.id} cancelled` },
             );
             return { phase: 'cancelling', params: { ...params, since: now().toISOString() }, waitSeconds: deps.settleSeconds };
           }
@@ -396,203 +398,16 @@ export function indexMigration(deps: IndexMigrationDeps) {
     await deps.flags.set(
       READ_GENERATION_FLAG,
       { state: 'ENABLED', variants: { [params.from]: params.from, [params.to]: params.to }, defaultVariant: params.from },
-      { principal: PRINCIPAL, reason: `search migration to ${params.to}` },
+      { principal: INDEX_MIGRATION_PRINCIPAL, reason: `search migration to ${params.to}` },
     );
   }
 
-  async function allTenantIds(): Promise<string[]> {
-    const ids: string[] = [];
-    let after: string | undefined;
-    do {
-      const page = await deps.control.listTenants(TENANT_PAGE, after);
-      ids.push(...page.items.map((profile) => profile.tenantId as string));
-      after = page.next;
-    } while (after !== undefined);
-    return ids;
-  }
-
-  /**
-   * Applies an operator's change to the current migration record. A runner step may save the record at the same
-   * moment; the change is then re-checked against the newer record and applied again (a few times at most).
-   */
-  async function operatorChange(change: (record: Record_) => { phase: string; params: IndexMigrationParams } | Record_): Promise<Record_> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const record = await require();
-      const result = change(record);
-      if ('version' in result) return result;
-      const next = advance(record, result, now());
-      if (await deps.store.save(next, record.version)) return next;
-    }
-    throw new Problem('conflict', 'The migration kept changing while your command ran. Run the command again.');
-  }
-
-  async function refuseIfUnhealthy(action: string): Promise<void> {
-    const problems = (await deps.preflight?.()) ?? [];
-    if (problems.length > 0)
-      throw new Problem(
-        'migration-not-ready',
-        `Cannot ${action} now: ${problems.join('; ')}. Wait until the search domain is healthy and try again.`,
-        { problems },
-      );
-  }
-
-  return {
-    playbook,
-
-    async start(input: { to: Generation; mapping?: SearchMapping; shadowRate: number; soakSeconds: number }): Promise<Record_> {
-      const running = await active();
-      if (running) throw new Problem('conflict', `Search migration ${running.id} is in phase ${running.phase}; finish or cancel it first.`);
-      const view = generationView(await deps.generations.list());
-      const serving = view.records.find((record) => record.status === 'serving') ?? view.records[0];
-      const from = serving?.generation ?? 'g1';
-      if (view.records.some((record) => record.generation === input.to) || (await deps.store.get(migrationIdFor(input.to))))
-        throw new Problem(
-          'conflict',
-          `Generation ${input.to} already exists or was used before; pick a new one (e.g. g${generationNumber(from) + 1}).`,
-        );
-      if (generationNumber(input.to) <= generationNumber(from))
-        throw new Problem(
-          'validation-failed',
-          `The new generation must be after the serving one (${from}); try g${generationNumber(from) + 1}.`,
-        );
-      await refuseIfUnhealthy('start a search migration');
-      const record = newMigration<IndexMigrationParams>(
-        migrationIdFor(input.to),
-        'search-index',
-        'planned',
-        {
-          from,
-          to: input.to,
-          shadowRate: input.shadowRate,
-          soakSeconds: input.soakSeconds,
-          ...(input.mapping ? { mapping: input.mapping } : {}),
-        },
-        now(),
-      );
-      if (!(await deps.store.create(record))) throw new Problem('conflict', `Migration ${record.id} already exists.`);
-      return record;
-    },
-
-    /** Moves reads of the given tenants (or a sticky percentage of all tenants) to the new generation. */
-    async cutover(selection: { tenants?: string[]; percent?: number }): Promise<{ cutOver: string[]; alreadyCutOver: string[] }> {
-      const record = await require();
-      if (!['verifying', 'cutting-over', 'soaking'].includes(record.phase))
-        throw new Problem(
-          'migration-not-ready',
-          `Cutover is possible once tenants are verified; the migration is ${record.phase}. Check \`headroom search migrate status\`.`,
-        );
-      await refuseIfUnhealthy('cut over');
-      const everyone = await allTenantIds();
-      const chosen = selection.tenants ?? percentOf(everyone, selection.percent ?? 0);
-      const unknown = chosen.filter((tenant) => !everyone.includes(tenant));
-      if (unknown.length > 0)
-        throw new Problem('not-found', `Unknown tenant(s): ${unknown.join(', ')}. Check the ids with \`headroom tenants list\`.`);
-      const states = await Promise.all(chosen.map(async (tenant) => ({ tenant, progress: await progress(record.id, tenant) })));
-      const unverified = states.filter((state) => state.progress?.data.verify !== 'verified');
-      if (unverified.length > 0)
-        throw new Problem(
-          'migration-not-ready',
-          `Not verified yet: ${unverified.map((state) => `${state.tenant} (${state.progress?.data.verify ?? 'not backfilled'})`).join(', ')}. Nothing was cut over; wait for verification (\`headroom search migrate status\`) and try again.`,
-          { unverified: unverified.map((state) => state.tenant) },
-        );
-      const fresh = states.filter((state) => !state.progress?.data.cutOver).map((state) => state.tenant);
-      if (fresh.length > 0) {
-        await deps.flags.allow(READ_GENERATION_FLAG, fresh, {
-          principal: PRINCIPAL,
-          variant: record.params.to,
-          reason: `${record.id} cutover`,
-        });
-        for (const state of states.filter((s) => fresh.includes(s.tenant))) {
-          const before = await progress(record.id, state.tenant);
-          await putProgress(record.id, state.tenant, before, {
-            ...(before?.data as TenantProgress),
-            cutOver: true,
-            cutOverAt: now().toISOString(),
-          });
-        }
-      }
-      return { cutOver: fresh, alreadyCutOver: chosen.filter((tenant) => !fresh.includes(tenant)) };
-    },
-
-    /** Moves reads of the given tenants back to the old generation (possible until `complete`). */
-    async rollback(tenants: string[]): Promise<{ rolledBack: string[] }> {
-      const record = await require();
-      if (!['verifying', 'cutting-over', 'soaking'].includes(record.phase))
-        throw new Problem('migration-not-ready', `Nothing to roll back: the migration is ${record.phase}.`);
-      await deps.flags.unpin(READ_GENERATION_FLAG, tenants, { principal: PRINCIPAL, reason: `${record.id} rollback` });
-      for (const tenant of tenants) {
-        const before = await progress(record.id, tenant);
-        if (before?.data.cutOver) {
-          const { cutOverAt: _at, ...rest } = before.data;
-          await putProgress(record.id, tenant, before, { ...rest, cutOver: false });
-        }
-      }
-      await operatorChange((current) =>
-        current.phase === 'soaking' ? { phase: 'cutting-over', params: { ...current.params, pass: undefined } } : current,
-      );
-      return { rolledBack: tenants };
-    },
-
-    async complete(): Promise<Record_> {
-      return operatorChange((record) => {
-        if (record.phase === 'completing') return record;
-        if (record.phase !== 'soaking')
-          throw new Problem(
-            'migration-not-ready',
-            `Complete is possible after every tenant is cut over and the soak period; the migration is ${record.phase}.`,
-          );
-        const remaining = record.params.soakSeconds - secondsSince(record.params.since);
-        if (remaining > 0)
-          throw new Problem(
-            'migration-not-ready',
-            `Still soaking for ${Math.ceil(remaining)} s; the old generation stays until then. Try again later.`,
-          );
-        return { phase: 'completing', params: { ...record.params, since: undefined } };
-      });
-    },
-
-    async cancel(): Promise<Record_> {
-      const record = await require();
-      const cut = ((await deps.store.listTenants(record.id)) as unknown as Progress[]).filter((tenant) => tenant.data.cutOver);
-      if (cut.length > 0 || ['soaking', 'completing'].includes(record.phase))
-        throw new Problem(
-          'migration-not-ready',
-          `Cancel is only possible before any cutover; ${cut.length} tenant(s) read the new generation. Roll them back first (\`headroom search migrate rollback --tenants …\`).`,
-        );
-      return operatorChange((current) =>
-        current.phase === 'cancelling' ? current : { phase: 'cancelling', params: { ...current.params, since: undefined } },
-      );
-    },
-
-    async status(id?: string) {
-      const record = await require(id).catch(async (error: unknown) => {
-        const latest = ((await deps.store.list('search-index')) as unknown as Record_[]).at(-1);
-        if (latest) return latest;
-        throw error;
-      });
-      const tenants = ((await deps.store.listTenants(record.id)) as unknown as Progress[]).sort((a, b) =>
-        a.tenantId.localeCompare(b.tenantId),
-      );
-      return { migration: record, tenants };
-    },
-
-    async generations() {
-      return generationView(await deps.generations.list()).records;
-    },
-  };
+  return playbook;
 }
 
 function itemKey(tenantId: TenantId, documentId: string): { pk: string; sk: string } {
   const [conversationId, commentId] = documentId.split('/') as [string, string | undefined];
   return commentId === undefined
-    ? { pk: `T#${tenantId}#C#${conversationId}`, sk: 'META' }
-    : { pk: `T#${tenantId}#C#${conversationId}`, sk: `M#${commentId}` };
+    ? shardKeys.conversation(tenantId, conversationId)
+    : shardKeys.comment(tenantId, conversationId, commentId);
 }
-
-/** A sticky share of tenants: ordered by a hash of their id, so raising the percentage only ever adds tenants. */
-export function percentOf(tenants: readonly string[], percent: number): string[] {
-  const count = Math.ceil((tenants.length * percent) / 100);
-  return [...tenants].sort((a, b) => fnv1a32(a) - fnv1a32(b) || a.localeCompare(b)).slice(0, count);
-}
-
-export type IndexMigration = ReturnType<typeof indexMigration>;

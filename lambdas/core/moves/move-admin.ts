@@ -2,11 +2,10 @@
 // write went to the target (before cutover), `reverse` and `complete` only after it; `complete` (which deletes the
 // old copy) waits until no instance can still hold a cached route to the old shard. Each command changes the
 // migration record with a version check, so it is never lost to a runner step computed from an older copy.
-import type { ShardTopology } from '../../environment.js';
 import { Problem } from '../problems.js';
 import { advance, isTerminal, newMigration, type MigrationRecord } from '../migrations/migration-runner.js';
 import type { Clock, ControlStore, MigrationStore } from '../ports.js';
-import { refuseMove, shardKind } from '../tenancy/shard-topology.js';
+import { refuseMove, shardKind, type ShardTopology } from '../tenancy/shard-topology.js';
 import { initialMoveParams, MOVE_PHASES, type MovePhase, type TenantMoveParams } from './tenant-move.js';
 import type { ShardName, TenantId } from '../tenancy/tenancy.js';
 

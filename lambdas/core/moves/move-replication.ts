@@ -3,6 +3,7 @@
 // and out-of-order deliveries, and races with the backfill, can never replace a newer copy with an older one.
 // Barrier beacons seen in the stream are logged only once every change before them has been applied: that is
 // what lets a cutover prove the target has caught up with the source.
+import { parseShardPartition } from '../../schema.js';
 import type { ChangeRecord } from '../jobs/change-capture.js';
 import type { ShardItem } from '../tenancy/tenant-items.js';
 import type { ShardName, TenantId } from '../tenancy/tenancy.js';
@@ -69,27 +70,6 @@ export interface ReplicationResult {
 export const ROUTE_CACHE_MS = 1000;
 export const ARM_DELAY_MS = 2 * ROUTE_CACHE_MS;
 
-const BEACON_PREFIX = '~BEACON#';
-
-/** The tenant a shard key belongs to (`T#<tenantId>#…`), if any. */
-export function tenantOfKey(pk: string): TenantId | undefined {
-  if (!pk.startsWith('T#')) return undefined;
-  const end = pk.indexOf('#', 2);
-  return end > 2 ? (pk.slice(2, end) as TenantId) : undefined;
-}
-
-/** Placement markers are per shard (they say where the tenant is) and are never copied between shards. */
-export const isPlacementMarker = (pk: string): boolean => /^T#[^#]+#PLACEMENT#/.test(pk);
-
-export function parseBeacon(pk: string): { moveId: string; round: number; n: number } | undefined {
-  if (!pk.startsWith(BEACON_PREFIX)) return undefined;
-  const parts = pk.slice(BEACON_PREFIX.length).split('#');
-  const n = Number(parts.pop());
-  const round = Number(parts.pop());
-  if (!Number.isInteger(n) || !Number.isInteger(round)) return undefined;
-  return { moveId: parts.join('#'), round, n };
-}
-
 type Action =
   | { readonly kind: 'apply'; readonly index: number; readonly to: ShardName; readonly item: ShardItem }
   | { readonly kind: 'beacon'; readonly index: number; readonly moveId: string; readonly round: number; readonly n: number };
@@ -106,16 +86,19 @@ export async function replicateChanges(
     const image = record.newImage;
     const pk = (image ?? record.oldImage)?.pk as string | undefined;
     if (!pk) return;
-    const beacon = parseBeacon(pk);
-    if (beacon) {
-      if (record.eventName === 'INSERT' || record.eventName === 'MODIFY') actions.push({ kind: 'beacon', index, ...beacon });
+    const partition = parseShardPartition(pk);
+    if (partition?.kind === 'beacon') {
+      const { moveId, round, n } = partition;
+      if (record.eventName === 'INSERT' || record.eventName === 'MODIFY') actions.push({ kind: 'beacon', index, moveId, round, n });
       return;
     }
     // Conversations and comments are never physically removed by the API (deletes are tombstones): a REMOVE is a
     // TTL expiry (the other shard expires its own copy) or a move's cleanup, neither of which may be copied.
-    if (record.eventName === 'REMOVE' || !image || isPlacementMarker(pk)) return;
-    const tenantId = tenantOfKey(pk);
-    for (const route of routes) if (route.tenantId === tenantId) actions.push({ kind: 'apply', index, to: route.to, item: image });
+    // Placement markers are per shard (they say where the tenant is) and are never copied between shards.
+    if (record.eventName === 'REMOVE' || !image || partition?.kind !== 'tenant' || partition.placement) return;
+    for (const route of routes) {
+      if (route.tenantId === partition.tenantId) actions.push({ kind: 'apply', index, to: route.to, item: image });
+    }
   });
 
   let applied = 0;

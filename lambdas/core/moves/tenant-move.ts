@@ -4,7 +4,7 @@
 // the fence has been applied to the target; the old copy is kept in sync (reverse replication) and deleted only
 // at `complete`. Every step is idempotent, so the runner may be killed anywhere and simply run it again.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { TenantMoveSettings } from '../../environment.js';
+import type { TenantMoveSettings } from './tenant-move-settings.js';
 import type { MigrationRecord, Playbook, StepResult } from '../migrations/migration-runner.js';
 import {
   ARM_DELAY_MS,

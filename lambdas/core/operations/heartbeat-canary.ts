@@ -3,7 +3,6 @@
 // when the whole round trip completed before its deadline, so a write path that accepts writes but never
 // applies them downstream still pages; an API failure never throws out of a run, so every minute yields exactly
 // one outcome.
-import { HEARTBEAT_METRICS } from '../../operations-contract.js';
 
 /** A search hit as the canary needs it: which conversation (and comment, when the index says) matched. */
 export interface CanarySearchHit {
@@ -74,12 +73,6 @@ export interface CanaryOptions {
   /** Pause between search polls. @default 1000 */
   readonly pollIntervalMs?: number;
 }
-
-/** The metrics a run publishes; shared by the Lambda and the embedded platform so both feed the same alarms. */
-export const CANARY_METRICS = {
-  success: HEARTBEAT_METRICS.canarySuccess,
-  roundTripMs: HEARTBEAT_METRICS.canaryRoundTripMs,
-} as const;
 
 export const CANARY_AUTHOR = 'heartbeat-canary@headroom.invalid';
 

@@ -23,6 +23,21 @@ export interface ShadowComparison {
   readonly error?: string;
 }
 
+/** A migration's shadow-read totals: how many searches were compared, how many differed, and a few samples. */
+export interface ShadowTotals {
+  readonly compared: number;
+  readonly mismatched: number;
+  readonly controlAvgMs: number | null;
+  readonly candidateAvgMs: number | null;
+  readonly samples: unknown[];
+}
+
+/** Where shadow comparisons are counted, per migration (the control table on AWS and locally). */
+export interface ShadowLedger {
+  record(comparison: ShadowComparison): Promise<void>;
+  totals(migrationId: string): Promise<ShadowTotals>;
+}
+
 export interface SearchServiceDeps {
   readonly tenantId: TenantId;
   readonly index: SearchIndex;
@@ -38,6 +53,11 @@ export interface SearchResult {
   readonly items: SearchHit[];
   readonly nextCursor: string | null;
   readonly generation: Generation;
+}
+
+/** A tenant's search, ready to serve: what the search route calls. */
+export interface TenantSearch {
+  search(query: string, limit: number, cursor?: string): Promise<SearchResult>;
 }
 
 const scopeOf = (generation: Generation, query: string): `search:${string}` =>

@@ -2,12 +2,35 @@
 // ever placed on it or moved onto it, and new tenants land only on shared shards. Every refusal says why, so the
 // operator knows what to change (the target, the config, or the move already running).
 import * as z from 'zod';
-import type { ShardTopology } from '../../environment.js';
 import type { ShardName, TenantId, TenantProfile } from './tenancy.js';
 
 export type ShardKind = 'shared' | 'dedicated';
 
 export const shardNameSchema = z.string().regex(/^shard-[0-9]+$/, 'shard names look like shard-<n>');
+
+/** Every shard with its table; lib/ builds it from the config's shards and the runtime reads it back (HEADROOM_SHARDS). */
+export const shardTopologySchema = z
+  .array(
+    z.strictObject({
+      name: shardNameSchema,
+      table: z.string().min(3),
+      /** A dedicated shard holds exactly this tenant. */
+      dedicatedTo: z.string().optional(),
+    }),
+  )
+  .min(1);
+export type ShardTopology = z.infer<typeof shardTopologySchema>;
+
+/** The table behind a shard; a shard the topology does not name is a stale route or a bad config, never a guess. */
+export function tableOfShard(topology: ShardTopology, shard: string): string {
+  const table = topology.find((candidate) => candidate.name === shard)?.table;
+  if (!table) throw new Error(`unknown shard ${shard}: the shard topology names ${topology.map((s) => s.name).join(', ')}`);
+  return table;
+}
+
+/** The shard a table serves, if the topology has it. */
+export const shardOfTable = (topology: ShardTopology, table: string): string | undefined =>
+  topology.find((candidate) => candidate.table === table)?.name;
 
 /** The body of `POST /admin/tenants/{tenantId}/move` (and the CLI's `--to`). */
 export const startMoveSchema = z.strictObject({ to: shardNameSchema });

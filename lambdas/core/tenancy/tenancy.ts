@@ -1,7 +1,7 @@
 // A tenant id enters the runtime only from the authorizer, through the tenant context; everything that touches
 // data is built from a TenantContext, so no code path can take a tenant id from a caller's request.
 import * as z from 'zod';
-import type { Tier } from '../../environment.js';
+import type { Tier } from './tiers.js';
 
 export type TenantId = string & { readonly __brand: 'TenantId' };
 export type ShardName = string;

@@ -1,7 +1,8 @@
 // Operator actions on tenants. A tenant's placement is chosen once at creation (or pinned by the operator) and
 // a shard dedicated to one customer never receives anyone else. Tokens are returned once and never stored.
 import type { CreateTenantInput, TenantView } from '../api-contract.js';
-import type { Tier, ShardTopology } from '../../environment.js';
+import type { ShardTopology } from './shard-topology.js';
+import type { Tier } from './tiers.js';
 import { hashToken, newApiToken } from './api-tokens.js';
 import { Problem } from '../problems.js';
 import type { Clock, ControlStore, UsageKeys } from '../ports.js';

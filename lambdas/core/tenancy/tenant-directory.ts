@@ -2,7 +2,7 @@
 // shards are added: only the tenants that now hash to the new shard would move, and placement is sticky anyway
 // because it is stored). Lookups are cached per instance for a bounded time so a placement change is seen soon.
 import { createHash } from 'node:crypto';
-import type { ShardTopology } from '../../environment.js';
+import type { ShardTopology } from './shard-topology.js';
 import type { Clock, ControlStore } from '../ports.js';
 import type { ShardName, TenantId, TenantProfile } from './tenancy.js';
 

@@ -7,7 +7,7 @@ import { createOverflowRouter } from '../../../../lambdas/core/fairness/overflow
 import type { JobQueue } from '../../../../lambdas/core/ports.js';
 import { createTenantDirectory } from '../../../../lambdas/core/tenancy/tenant-directory.js';
 import type { TenantId } from '../../../../lambdas/core/tenancy/tenancy.js';
-import type { QueueName } from '../../../../lambdas/queues.js';
+import type { QueueName } from '../../../../lambdas/core/fairness/queue-names.js';
 
 const at = '2026-01-01T00:00:00.000Z';
 const conversation = (tenantId: string, id: string, v = 1, deleted = false) => ({

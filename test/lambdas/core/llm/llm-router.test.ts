@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError, type Completion, type CompletionRequest, type LlmProvider } from '../../../../lambdas/core/llm/llm-provider.js';
 import { createLlmRouter, RoutingFailure, type LlmRouterDeps } from '../../../../lambdas/core/llm/llm-router.js';
-import { DEFAULT_LLM_SETTINGS, type LlmSettings } from '../../../../lambdas/llm-routes.js';
+import { DEFAULT_LLM_SETTINGS, type LlmSettings } from '../../../../lambdas/core/llm/llm-settings.js';
 import type { Clock } from '../../../../lambdas/core/ports.js';
+import { llmLanes } from '../../../../local/llm-lanes.js';
 
 /** mulberry32: a seeded uniform source, so weighted draws are the same on every run. */
 export function seeded(seed: number): () => number {
@@ -57,40 +58,15 @@ const fail =
     throw new ProviderError(kind, `scripted ${kind}`);
   };
 
+const LIMITS = { maxConcurrency: 8, tokensPerMinute: 10_000_000 };
+const EVEN = { primary: 1, secondary: 1 };
 const settings = (overrides: Partial<LlmSettings> = {}): LlmSettings => ({
   ...DEFAULT_LLM_SETTINGS,
   routes: {
-    primary: {
-      provider: 'openai-compatible',
-      model: 'p',
-      baseUrl: 'http://primary.invalid/v1',
-      maxConcurrency: 8,
-      tokensPerMinute: 10_000_000,
-    },
-    secondary: {
-      provider: 'openai-compatible',
-      model: 's',
-      baseUrl: 'http://secondary.invalid/v1',
-      maxConcurrency: 8,
-      tokensPerMinute: 10_000_000,
-    },
+    primary: { provider: 'openai-compatible', model: 'p', baseUrl: 'http://primary.invalid/v1', ...LIMITS },
+    secondary: { provider: 'openai-compatible', model: 's', baseUrl: 'http://secondary.invalid/v1', ...LIMITS },
   },
-  lanes: {
-    interactive: {
-      share: 1,
-      routes: [
-        { route: 'primary', weight: 1 },
-        { route: 'secondary', weight: 1 },
-      ],
-    },
-    background: {
-      share: 0.25,
-      routes: [
-        { route: 'primary', weight: 1 },
-        { route: 'secondary', weight: 1 },
-      ],
-    },
-  },
+  lanes: llmLanes({ interactive: EVEN, backgroundShare: 0.25 }),
   ...overrides,
 });
 
@@ -118,16 +94,7 @@ function setup(overrides: Partial<LlmSettings> = {}, extra: Partial<LlmRouterDep
 
 /** The primary is preferred by weight, so only its failures can move traffic (not latency alone). */
 const PREFER_PRIMARY: Partial<LlmSettings> = {
-  lanes: {
-    ...settings().lanes,
-    interactive: {
-      share: 1,
-      routes: [
-        { route: 'primary', weight: 1000 },
-        { route: 'secondary', weight: 0.001 },
-      ],
-    },
-  },
+  lanes: llmLanes({ interactive: { primary: 1000, secondary: 0.001 }, background: EVEN, backgroundShare: 0.25 }),
 };
 
 const ask = { lane: 'interactive' as const, messages: [{ role: 'user' as const, content: 'hello' }] };
@@ -229,12 +196,7 @@ describe('LLM router', () => {
   });
 
   it('keeps background work within its share of a route, so interactive requests still get through', async () => {
-    const { router, primary, secondary, clock } = setup({
-      lanes: {
-        interactive: { share: 1, routes: [{ route: 'primary', weight: 1 }] },
-        background: { share: 0.25, routes: [{ route: 'primary', weight: 1 }] },
-      },
-    });
+    const { router, primary, secondary, clock } = setup({ lanes: llmLanes({ interactive: { primary: 1 }, backgroundShare: 0.25 }) });
     void secondary;
     const release: (() => void)[] = [];
     primary.behaviour = (request) =>

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRouteDrainStore } from '../../../../lambdas/adapters/memory/memory-route-drain-store.js';
 import { createRouteDrains } from '../../../../lambdas/core/llm/route-drains.js';
-import { DEFAULT_LLM_SETTINGS } from '../../../../lambdas/llm-routes.js';
+import { DEFAULT_LLM_SETTINGS } from '../../../../lambdas/core/llm/llm-settings.js';
 import { Problem } from '../../../../lambdas/core/problems.js';
 
 describe('route drains', () => {

@@ -10,7 +10,8 @@ import { MemorySearchGenerationStore } from '../../../../lambdas/adapters/memory
 import { MemoryTenantItems } from '../../../../lambdas/adapters/memory/memory-tenant-items.js';
 import { compileToFlagd } from '../../../../lambdas/core/flags/flag-definitions.js';
 import { flagAdmin } from '../../../../lambdas/core/flags/flag-admin.js';
-import { indexMigration, percentOf, type IndexMigrationDeps } from '../../../../lambdas/core/migrations/index-migration.js';
+import type { IndexMigrationDeps } from '../../../../lambdas/core/migrations/index-migration.js';
+import { indexMigration, percentOf } from '../../../../lambdas/core/migrations/index-migration-admin.js';
 import { runMigrationSteps, type RunOutcome } from '../../../../lambdas/core/migrations/migration-runner.js';
 import { systemClock } from '../../../../lambdas/core/ports.js';
 import { cachedGenerations, READ_GENERATION_FLAG } from '../../../../lambdas/core/search/search-generations.js';

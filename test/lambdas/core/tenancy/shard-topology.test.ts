@@ -1,6 +1,6 @@
 // Placement rules for moves: every bad target is refused with a reason an operator can act on.
 import { describe, expect, it } from 'vitest';
-import type { ShardTopology } from '../../../../lambdas/environment.js';
+import type { ShardTopology } from '../../../../lambdas/core/tenancy/shard-topology.js';
 import { refuseMove, sharedShards, startMoveSchema } from '../../../../lambdas/core/tenancy/shard-topology.js';
 import type { TenantId, TenantProfile } from '../../../../lambdas/core/tenancy/tenancy.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ShardTopology } from '../../../../lambdas/environment.js';
+import type { ShardTopology } from '../../../../lambdas/core/tenancy/shard-topology.js';
 import type { Clock, ControlStore } from '../../../../lambdas/core/ports.js';
 import { createTenantDirectory, rendezvousShard } from '../../../../lambdas/core/tenancy/tenant-directory.js';
 import type { TenantId, TenantProfile } from '../../../../lambdas/core/tenancy/tenancy.js';

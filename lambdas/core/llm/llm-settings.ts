@@ -3,6 +3,7 @@
 // runtime environment, so a route the stack grants access to is exactly a route the router can pick. Every lane
 // names only routes that exist, and a background share below 1 is what keeps capacity free for customers.
 import * as z from 'zod';
+import { perTier } from '../tenancy/tiers.js';
 
 /** The longest a background-lane request may take; the job worker's timeout is sized above it (lambdas/queues.ts). */
 export const MAX_BACKGROUND_DEADLINE_MS = 120_000;
@@ -56,13 +57,7 @@ export const llmSettingsSchema = z
     routes: z.record(routeIdSchema, llmRouteSchema),
     lanes: z.strictObject({ interactive: laneSchema, background: laneSchema }),
     /** Tokens (prompt + completion) a tenant may spend per UTC day, by tier. */
-    // Spelled out rather than built from TIERS: lambdas/environment.ts imports this schema, and a cycle back to it
-    // would run before TIERS exists.
-    tenantTokensPerDay: z.strictObject({
-      free: z.number().int().min(0),
-      standard: z.number().int().min(0),
-      enterprise: z.number().int().min(0),
-    }),
+    tenantTokensPerDay: perTier(z.number().int().min(0)),
     /** Whole-request deadlines per lane, retries and failovers included: an answer or an error, never a hang. */
     deadlineMs: z.strictObject({
       interactive: z.number().int().min(100).max(25_000),
