@@ -3,6 +3,7 @@
 // them on its first invocation, so a missing or malformed one fails that invocation naming the variable, while the
 // bundle still loads bare. The metrics they publish are declared with all others in lambdas/telemetry.ts.
 import * as z from 'zod';
+import { canaryDeadlineSecondsSchema, rollbackWindowMinutesSchema } from './core/operations/operations-settings.js';
 import { ENV, jsonOf } from './environment.js';
 
 export const OPERATIONS_FUNCTIONS = ['heartbeat-canary', 'rollback-action'] as const;
@@ -27,7 +28,7 @@ export const releaseTargetSchema = z.strictObject({ functionName: z.string().min
 export const canaryEnvironmentSchema = z.object({
   [OPERATIONS_ENV.canaryApiUrl]: z.url(),
   [OPERATIONS_ENV.canaryTokenSecretArn]: z.string().startsWith('arn:'),
-  [OPERATIONS_ENV.canaryDeadlineSeconds]: z.coerce.number().int().min(5).max(840),
+  [OPERATIONS_ENV.canaryDeadlineSeconds]: z.coerce.number().pipe(canaryDeadlineSecondsSchema),
   [OPERATIONS_ENV.canaryAwaitSearch]: z.enum(['true', 'false']).transform((value) => value === 'true'),
 });
 
@@ -35,7 +36,7 @@ export const rollbackEnvironmentSchema = z.object({
   /** The control table holds the release ledger and the rollback history. */
   [ENV.controlTable]: z.string().min(3),
   [OPERATIONS_ENV.releaseTargets]: jsonOf(z.record(z.string(), releaseTargetSchema), OPERATIONS_ENV.releaseTargets),
-  [OPERATIONS_ENV.rollbackWindowMinutes]: z.coerce.number().int().min(1).max(1440),
+  [OPERATIONS_ENV.rollbackWindowMinutes]: z.coerce.number().pipe(rollbackWindowMinutesSchema),
   [OPERATIONS_ENV.heartbeatAlarmName]: z.string().min(1),
 });
 

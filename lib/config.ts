@@ -3,6 +3,7 @@
 // functions are declared by their owners (schema + default) and only composed here, so the synth and the runtime
 // validate them alike.
 import * as z from 'zod';
+import { canaryDeadlineSecondsSchema, rollbackWindowMinutesSchema } from '../lambdas/core/operations/operations-settings.js';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, idempotencyTtlHoursSchema } from '../lambdas/core/conversations/conversation-settings.js';
 import { admissionSettingsSchema, DEFAULT_ADMISSION_SETTINGS } from '../lambdas/core/fairness/admission-settings.js';
 import { DEFAULT_FLAG_CACHE_SECONDS, flagCacheSecondsSchema } from '../lambdas/core/flags/flag-settings.js';
@@ -144,7 +145,7 @@ export const configSchema = z
         /** Minutes between runs (EventBridge schedule). */
         everyMinutes: z.number().int().min(1).max(60),
         /** A run fails unless its comment is applied (searchable) within this many seconds. */
-        deadlineSeconds: z.number().int().min(5).max(840),
+        deadlineSeconds: canaryDeadlineSecondsSchema,
         /** Wait until the comment is searchable; off: the round trip ends at the comment's 201. */
         awaitSearch: z.boolean(),
         /** Failed (or missing) runs in a row that page. */
@@ -161,7 +162,7 @@ export const configSchema = z
         /** Also stop a release while customers cannot write; turn off only to fix forward during an outage. */
         gateOnHeartbeat: z.boolean(),
         /** The rollback action reverts a release that finished less than this many minutes before the heartbeat dropped. */
-        rollbackWindowMinutes: z.number().int().min(1).max(1440),
+        rollbackWindowMinutes: rollbackWindowMinutesSchema,
       }),
       /** Who the alarm topic notifies, besides the rollback action. */
       alarmSubscriptions: z.strictObject({
