@@ -1,5 +1,6 @@
 // A new user's first minutes: `npm start`, the README's curl walkthrough verbatim, the CLI, a clean stop with no
 // orphan Java process, a restart that keeps the data, and a clear exit when Java is missing.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,7 +72,7 @@ describe.each([['sources'], ['bundles']] as const)('README walkthrough on `npm s
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
       if (condition()) return true;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     return condition();
   }

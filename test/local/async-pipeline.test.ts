@@ -1,5 +1,6 @@
 // The async pipeline on the embedded platform: API write → shard stream → relay → fair queue → usage meter, with
 // poison jobs, duplicates and restarts. Usage counts are the observable: each change must count exactly once.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,21 +8,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalPlatform, type LocalPlatform, type LocalPlatformOptions } from '../../local/embedded-platform.js';
 import { localCredentials } from '../support/dynamo.js';
+import { apiCaller, eventually } from '../support/local-api.js';
 
 let platform: LocalPlatform;
 const dataDir = mkdtempSync(join(tmpdir(), 'headroom-pipeline-'));
 const options: LocalPlatformOptions = { dataDir, port: 0, demo: false, visibilityTimeoutSeconds: 1 };
 const tokens: Record<string, string> = {};
 
-async function call(method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${platform.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as Record<string, any> };
-}
+const call = apiCaller(() => platform.url);
 
 const usage = async (tenant: string) =>
   (await call('GET', '/v1/usage?minutes=10', tokens[tenant]!)).json.totals as { conversations: number; comments: number };
@@ -31,15 +25,6 @@ const queueStatus = async () =>
       (q) => [q.queue, q],
     ),
   );
-
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, seconds = 20): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await read();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const job = (tenant: string, key: string) => ({
   kind: 'conversation',
@@ -128,7 +113,7 @@ describe('async pipeline', () => {
       (u) => u.conversations === before.conversations + 5,
     );
     expect(after.conversations).toBe(before.conversations + 5);
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     expect((await usage('acme')).conversations).toBe(before.conversations + 5);
   });
 });

@@ -1,4 +1,5 @@
 // Flags through the admin API and their effect on the public API, on the embedded platform.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,20 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemType } from '../../lambdas/core/problems.js';
 import { resolveConfig } from '../../lib/config.js';
 import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
+import { apiCaller } from '../support/local-api.js';
 
 let platform: LocalPlatform;
 let dataDir: string;
 let acme: string;
 
-async function call(method: string, path: string, token: string, body?: unknown) {
-  const response = await fetch(`${platform.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, json: (text ? JSON.parse(text) : undefined) as Record<string, any> };
-}
+const call = apiCaller(() => platform.url);
 const admin = (method: string, path: string, body?: unknown) => call(method, path, platform.adminToken, body);
 
 const boolFlag = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' };
@@ -29,7 +23,7 @@ async function eventually(check: () => Promise<boolean>, seconds: number): Promi
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > seconds * 1000) throw new Error(`not within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return (Date.now() - started) / 1000;
 }

@@ -1,6 +1,7 @@
 // The local heartbeat alarm on the real embedded platform: the canary writes through the HTTP API every second,
 // DynamoDB Local is really stopped (its Java process killed) and restarted on the same port and data directory, and
 // the monitor must say "customers cannot write" once within 2 minutes, then "OK" once after the restart.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ async function waitFor<T>(read: () => T | Promise<T>, accept: (value: T) => bool
   for (;;) {
     const value = await read();
     if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 
@@ -81,7 +82,7 @@ describe('heartbeat monitor on the embedded platform', () => {
     expect(alarmLines()[0]!.line).toMatch(/HEARTBEAT ALARM.*customers cannot write: .*canary failed/);
     expect((await snapshot()).monitor).toMatchObject({ alarm: true, verdict: 'failing' });
     // A dead write path keeps failing, yet the alarm is said once, not once per period.
-    await new Promise((r) => setTimeout(r, 7_000));
+    await sleep(7_000);
     expect(alarmLines()).toHaveLength(1);
   });
 

@@ -11,6 +11,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationsSnapshot } from '../../lambdas/core/operations/operations-snapshot.js';
 import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
+import { apiCaller, eventually } from '../support/local-api.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const artifacts = join(root, 'test-artifacts');
@@ -19,23 +20,7 @@ const profile = mkdtempSync(join(tmpdir(), 'headroom-chromium-'));
 let platform: LocalPlatform;
 let browser: BrowserContext;
 
-async function call(method: string, path: string, token: string, body?: unknown) {
-  const response = await fetch(`${platform.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json().catch(() => undefined)) as Record<string, any> };
-}
-
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const call = apiCaller(() => platform.url);
 
 const run = (args: string[], env: NodeJS.ProcessEnv) =>
   promisify(execFile)('npx', ['headroom', ...args], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });

@@ -1,5 +1,6 @@
 // The public API end to end through the embedded platform's API Gateway bridge, authorizer and real handlers on
 // DynamoDB Local: every bad input gets a problem+json with a stable type and changes nothing.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -274,7 +275,7 @@ describe('public API', () => {
           .split('\n')
           .map((line) => JSON.parse(line) as Record<string, any>)
           .filter((doc) => doc.tenantId === 'pulse');
-      for (let i = 0; i < 50 && read().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 50 && read().length < 2; i++) await sleep(50);
       const documents = read();
       const count = (name: string) => documents.reduce((sum, doc) => sum + (typeof doc[name] === 'number' ? doc[name] : 0), 0);
       expect(count('ConversationCreated')).toBe(1);

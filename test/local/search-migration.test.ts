@@ -1,6 +1,7 @@
 // Search on the embedded platform (SQLite FTS5 behind the same port as OpenSearch) and a full index migration
 // under write traffic with the runner restarted at random points: at the end, for every tenant, the new
 // generation equals DynamoDB (the source of truth) by id, version and tombstone.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,32 +16,16 @@ import type { TenantId } from '../../lambdas/core/tenancy/tenancy.js';
 import { driftOf, latestById } from '../../lambdas/core/migrations/version-diff.js';
 import { localTableName } from '../../lambdas/schema.js';
 import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
+import { apiCaller, eventually } from '../support/local-api.js';
 
 let platform: LocalPlatform;
 const dataDir = mkdtempSync(join(tmpdir(), 'headroom-search-'));
 const tokens: Record<string, string> = {};
 const TENANTS = ['acme', 'acme-corp', 'globex'];
 
-async function call(method: string, path: string, token: string, body?: unknown) {
-  const response = await fetch(`${platform.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as Record<string, any> };
-}
+const call = apiCaller(() => platform.url);
 const admin = (method: string, path: string, body?: unknown) => call(method, path, platform.adminToken, body);
 const search = (tenant: string, q: string, extra = '') => call('GET', `/v1/search?q=${encodeURIComponent(q)}${extra}`, tokens[tenant]!);
-
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, seconds = 30): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await read();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const status = async () => {
   const j = (await admin('GET', '/admin/search/migration')).json;
@@ -177,7 +162,7 @@ describe('search index migration under write traffic', () => {
         await call('POST', `/v1/conversations/${ids[n % ids.length]}/comments`, tokens[tenant]!, { body: `update ${n}`, author: 'w' });
       }
       writes++;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   }
 
@@ -200,7 +185,7 @@ describe('search index migration under write traffic', () => {
 
   it('refuses a cutover before verification, completes only after every tenant moved, and loses nothing', async () => {
     const writers = TENANTS.map((tenant, i) => writer(tenant, i + 7));
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
 
     const started = await admin('POST', '/admin/search/migration', { to: 'g2', shadowRate: 1, soakSeconds: 0 });
     expect(started.status).toBe(202);
@@ -211,7 +196,7 @@ describe('search index migration under write traffic', () => {
 
     // Restart the runner at random points while it copies and verifies.
     for (let restart = 0; restart < 4; restart++) {
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 1200));
+      await sleep(300 + Math.random() * 1200);
       await platform.restartMigrationLoop();
     }
     const verified = await eventually(status, (s) => s.migration.phase === 'cutting-over' && s.totals.verified === TENANTS.length, 90);

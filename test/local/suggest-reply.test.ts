@@ -2,6 +2,7 @@
 // suggest-reply handler on DynamoDB Local, the router, both real provider adapters and the provider simulator
 // (two simulated providers by default). Covers the routing block, failover, drains through the admin API and
 // the CLI, prompt injection, a tenant over its token quota, and all providers down (503 + Retry-After, no hang).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { problemType } from '../../lambdas/core/problems.js';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
 import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
 import type { ProviderSimulator } from '../../local/provider-simulator.js';
+import { apiCaller } from '../support/local-api.js';
 
 let platform: LocalPlatform;
 let simulator: ProviderSimulator;
@@ -33,15 +35,7 @@ const config = {
   },
 };
 
-async function call(method: string, path: string, token: string, body?: unknown) {
-  const response = await fetch(`${platform.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, json: (text ? JSON.parse(text) : undefined) as Record<string, any> };
-}
+const call = apiCaller(() => platform.url);
 
 async function newTenant(id: string, tier?: string): Promise<string> {
   const created = await call('POST', '/admin/tenants', platform.adminToken, { id, ...(tier ? { tier } : {}) });
@@ -161,7 +155,7 @@ describe('POST /v1/conversations/{id}/suggest-reply', () => {
     );
     let summary: Record<string, unknown> | undefined;
     for (let i = 0; i < 60 && summary?.coveredVersion !== 5; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       summary = (await doc.send(new GetCommand({ TableName: localTableName.shard(shard), Key: shardKeys.summary('acme', conversationId) })))
         .Item;
     }

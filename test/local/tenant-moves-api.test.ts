@@ -1,6 +1,7 @@
 // Tenant moves through the admin API and the CLI on the embedded platform: every bad request is refused with its
 // reason and changes nothing; a move runs to `soaking` in the in-process runner while the tenant's data stays
 // readable and writable through the public API; `cancel` after the cutover is refused in favour of `reverse`.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,21 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemType } from '../../lambdas/core/problems.js';
 import { resolveConfig } from '../../lib/config.js';
 import { startLocalPlatform, type LocalPlatform } from '../../local/embedded-platform.js';
+import { apiCaller } from '../support/local-api.js';
 
 let platform: LocalPlatform;
 let dataDir: string;
 let token: string;
 const root = new URL('../..', import.meta.url).pathname;
 
-async function call(method: string, path: string, bearer: string, body?: unknown) {
-  const response = await fetch(`${platform.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as Record<string, any> };
-}
+const call = apiCaller(() => platform.url);
 const admin = (method: string, path: string, body?: unknown) => call(method, path, platform.adminToken, body);
 // Asynchronous on purpose: the platform serves from this very process, so a blocking spawn would starve it.
 const cli = (...args: string[]) =>
@@ -86,7 +80,7 @@ describe('tenant moves through the admin API', () => {
     for (let i = 0; i < 500; i++) {
       const move = await admin('GET', '/admin/moves/acme');
       if (move.json.phase === 'soaking') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     const move = (await admin('GET', '/admin/moves/acme')).json;
     expect(move).toMatchObject({ phase: 'soaking', cutoverAttempts: 1, verify: { missing: 0, mismatched: 0, extra: 0 } });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,7 +85,7 @@ describe('canary API client', () => {
     const outcome = await runHeartbeatCanary({
       api: client,
       clock: { now: () => new Date() },
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      sleep,
       deadline: new Date(Date.now() + 10_000),
       nonce: 'feedface0123',
       pollIntervalMs: 10,

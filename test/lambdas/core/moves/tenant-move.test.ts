@@ -1,6 +1,7 @@
 // The tenant-move playbook on DynamoDB Local with real stream pollers as replicators: a move copies everything,
 // flips the directory with epoch + 1 behind a short per-tenant fence, keeps the old copy in sync until `complete`,
 // and survives being killed in every phase while the tenant (and its neighbour) keep writing.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { Problem } from '../../../../lambdas/core/problems.js';
@@ -59,7 +60,7 @@ async function writeUntil(store: ConversationStore, acked: Acked, stop: () => bo
   const mine: string[] = [];
   while (!stop()) {
     // A customer's steady stream of writes, not a load test: the point is what happens to them during the move.
-    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    await sleep(5 + Math.random() * 20);
     const roll = Math.random();
     try {
       if (mine.length === 0 || roll < 0.25) {
