@@ -11,7 +11,7 @@ import {
   flagTenantsBodySchema,
   unpinFlagBodySchema,
 } from '../core/api-contract.js';
-import { Problem } from '../core/problems.js';
+import { evaluateForTenant } from '../core/flags/flag-admin.js';
 import { ADMIN_BODY_BYTES, adminApiHandler, json } from '../middleware/api-handler.js';
 
 const flagRead = { path: flagPathSchema } as const;
@@ -80,10 +80,7 @@ export const handler = adminApiHandler({
   'GET /admin/flags/{flagKey}/evaluate': {
     ...flagRead,
     query: evaluateFlagQuerySchema,
-    handle: async ({ platform, path, query }) => {
-      const profile = await platform.control.getTenant(query.tenant);
-      if (!profile) throw new Problem('not-found', `Tenant ${query.tenant} does not exist. List tenants with \`headroom tenants list\`.`);
-      return json(200, await platform.flagAdmin().evaluate(path.flagKey, profile));
-    },
+    handle: async ({ platform, path, query }) =>
+      json(200, await evaluateForTenant(platform.flagAdmin(), platform.control, path.flagKey, query.tenant)),
   },
 });

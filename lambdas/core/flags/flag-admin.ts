@@ -14,8 +14,8 @@ import {
   type FlagOverlay,
   type FlagRecord,
 } from './flag-definitions.js';
-import type { Clock, FlagAuditEntry, FlagStore } from '../ports.js';
-import type { TenantProfile } from '../tenancy/tenancy.js';
+import type { Clock, ControlStore, FlagAuditEntry, FlagStore } from '../ports.js';
+import type { TenantId, TenantProfile } from '../tenancy/tenancy.js';
 
 export interface FlagChange {
   readonly principal: string;
@@ -222,3 +222,18 @@ function keepValidOverlay(overlay: FlagOverlay, definition: FlagRecord['definiti
 }
 
 export type FlagAdmin = ReturnType<typeof flagAdmin>;
+
+/**
+ * A flag's value for a tenant an operator names: the tenant must exist (a typo is a 404 that says how to list
+ * tenants, never an evaluation against a tenant nobody has).
+ */
+export async function evaluateForTenant(
+  admin: FlagAdmin,
+  tenants: Pick<ControlStore, 'getTenant'>,
+  key: string,
+  tenantId: TenantId,
+): Promise<FlagEvaluation> {
+  const profile = await tenants.getTenant(tenantId);
+  if (!profile) throw new Problem('not-found', `Tenant ${tenantId} does not exist. List tenants with \`headroom tenants list\`.`);
+  return admin.evaluate(key, profile);
+}
