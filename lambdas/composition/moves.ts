@@ -3,7 +3,6 @@
 // admin, the replicator, the migration runner) import this file.
 import type { DocumentClient } from '../adapters/aws/aws-clients.js';
 import { DynamoBarrierLog } from '../adapters/aws/dynamo-barrier-log.js';
-import { DynamoMigrationStore } from '../adapters/aws/dynamo-migration-store.js';
 import { DynamoShardItems } from '../adapters/aws/dynamo-shard-items.js';
 import { DynamoShardStats } from '../adapters/aws/dynamo-shard-stats.js';
 import { DynamoTenantScan } from '../adapters/aws/dynamo-tenant-scan.js';
@@ -38,7 +37,7 @@ export interface MoveServicesOptions {
   readonly env: RuntimeEnvironment;
   readonly control: ControlStore;
   readonly clock: Clock;
-  readonly migrations?: MigrationStore;
+  readonly migrations: MigrationStore;
   readonly startRunner: (migrationId: string) => Promise<void>;
   /** Writes per second on a shard, when the platform can tell (CloudWatch on AWS, the stream pollers locally). */
   readonly writeRate?: (shard: ShardName) => Promise<number | null>;
@@ -46,7 +45,6 @@ export interface MoveServicesOptions {
 
 export function composeMoves({ doc, env, control, clock, migrations, startRunner, writeRate }: MoveServicesOptions): MoveServices {
   const settings = env.tenantMove ?? DEFAULT_TENANT_MOVE_SETTINGS;
-  const store = migrations ?? new DynamoMigrationStore(doc, env.controlTable);
   const tableOf = (name: ShardName) => tableOfShard(env.shards, name);
   const shards = new Map<ShardName, MoveShard & { items: DynamoShardItems }>();
   const shard = (name: ShardName) => {
@@ -60,12 +58,12 @@ export function composeMoves({ doc, env, control, clock, migrations, startRunner
   };
   const barriers = new DynamoBarrierLog(doc, env.controlTable);
   const routes = cachedRoutes(async () =>
-    ((await store.list('tenant-move')) as unknown as MigrationRecord<TenantMoveParams>[]).flatMap(replicationRoutes),
+    ((await migrations.list('tenant-move')) as unknown as MigrationRecord<TenantMoveParams>[]).flatMap(replicationRoutes),
   );
 
   return {
     admin: moveAdmin({
-      migrations: store,
+      migrations,
       control,
       topology: env.shards,
       clock,

@@ -5,7 +5,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DocumentClient } from '../adapters/aws/aws-clients.js';
 import { DynamoShadowLedger } from '../adapters/aws/dynamo-shadow-ledger.js';
-import { DynamoMigrationStore } from '../adapters/aws/dynamo-migration-store.js';
 import { DynamoSearchGenerationStore } from '../adapters/aws/dynamo-search-generation-store.js';
 import { DynamoTenantItems } from '../adapters/aws/dynamo-tenant-items.js';
 import type { FlagAdmin } from '../core/flags/flag-admin.js';
@@ -30,7 +29,6 @@ export interface SearchServices {
   readonly index: SearchIndex;
   readonly generations: () => Promise<GenerationView>;
   readonly migration: IndexMigration;
-  readonly migrations: MigrationStore;
   readonly indexer: IndexerDeps;
   recordShadow(comparison: ShadowComparison): Promise<void>;
   /** Shadow-read totals of a migration. */
@@ -48,7 +46,7 @@ export interface SearchServicesOptions {
   readonly clock: Clock;
   /** Replaces the engine (tests). */
   readonly index?: SearchIndex;
-  readonly migrations?: MigrationStore;
+  readonly migrations: MigrationStore;
   /** Seconds every instance may serve cached generations and flags; migrations wait this long after a change. */
   readonly settleSeconds?: number;
 }
@@ -74,7 +72,7 @@ export async function composeSearch(options: SearchServicesOptions): Promise<Sea
   const generationStore = new DynamoSearchGenerationStore(doc, env.controlTable);
   const shadowLedger = new DynamoShadowLedger(doc, env.controlTable);
   const generations = cachedGenerations(generationStore, clock, env.flagCacheSeconds);
-  const migrations = options.migrations ?? new DynamoMigrationStore(doc, env.controlTable);
+  const { migrations } = options;
   const itemSources = new Map<ShardName, TenantItemSource>();
   const items = (shard: ShardName) => {
     let source = itemSources.get(shard);
@@ -96,7 +94,6 @@ export async function composeSearch(options: SearchServicesOptions): Promise<Sea
   return {
     index,
     generations,
-    migrations,
     migration: indexMigration({
       store: migrations,
       generations: generationStore,

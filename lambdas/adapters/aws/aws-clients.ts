@@ -6,10 +6,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 export type DocumentClient = DynamoDBDocumentClient;
-export type SqsClient = SQSClient;
 
 /** DynamoDB, with undefined attributes dropped (optional fields of core types are simply absent). */
 export const createDocumentClient = (): DocumentClient =>
   DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
-export const createSqsClient = (): SqsClient => new SQSClient({});
+export const createSqsClient = (): SQSClient => new SQSClient({});
