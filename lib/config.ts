@@ -14,6 +14,7 @@ import { DEFAULT_DIRECTORY_CACHE_SECONDS, DEFAULT_TIER, directoryCacheSecondsSch
 import { perTier, tierSchema } from '../lambdas/core/tenancy/tiers.js';
 import { RESERVED_CONCURRENCY } from '../lambdas/functions.js';
 import { DEFAULT_LLM_SETTINGS, llmSettingsSchema } from '../lambdas/core/llm/llm-settings.js';
+import { alarmStageSchema, REPOSITORY_RUNBOOKS, runbookBaseUrlSchema } from './alarm-names.js';
 
 /** Executions Lambda always keeps unreserved in an account (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). */
 export const UNRESERVED_CONCURRENCY_FLOOR = 100;
@@ -163,6 +164,13 @@ export const configSchema = z
         gateOnHeartbeat: z.boolean(),
         /** The rollback action reverts a release that finished less than this many minutes before the heartbeat dropped. */
         rollbackWindowMinutes: rollbackWindowMinutesSchema,
+      }),
+      /** Every alarm is named `headroom-<stage>-<what>` and its description ends with its runbook (lib/alarm-names.ts). */
+      alarms: z.strictObject({
+        /** Tells this deployment's alarms from another's in the same account and Region (`prod`, `trial`). */
+        stage: alarmStageSchema,
+        /** Where the runbooks are read: docs/runbooks in the repository, or an https URL where that folder is published. */
+        runbookBaseUrl: runbookBaseUrlSchema,
       }),
       /** Who the alarm topic notifies, besides the rollback action. */
       alarmSubscriptions: z.strictObject({
@@ -317,6 +325,7 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
       gateOnHeartbeat: true,
       rollbackWindowMinutes: 30,
     },
+    alarms: { stage: 'prod', runbookBaseUrl: REPOSITORY_RUNBOOKS },
     alarmSubscriptions: { emails: [], httpsUrls: [] },
   },
   removalPolicy: 'retain',
@@ -350,8 +359,8 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 export const PROFILES: Readonly<Record<ProfileName, ConfigOverrides>> = {
   production: {},
   // The whole app at its smallest, to try it in an account and throw it away: one shard, one small search node in
-  // one zone (no cluster managers, no standby, no replicas to place), short log retention, and `cdk destroy`
-  // deletes everything, tables and domain included.
+  // one zone (no cluster managers, no standby, no replicas to place), short log retention, alarms named
+  // `headroom-trial-…` so they never read as production's, and `cdk destroy` deletes everything, tables and domain included.
   trial: {
     shards: [{ name: 'shard-0' }],
     search: {
@@ -365,6 +374,7 @@ export const PROFILES: Readonly<Record<ProfileName, ConfigOverrides>> = {
       indexReplicas: 0,
       freeStorageAlarmMb: 2048,
     },
+    operations: { alarms: { stage: 'trial' } },
     removalPolicy: 'destroy',
     logRetentionDays: 7,
   },

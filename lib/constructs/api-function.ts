@@ -4,17 +4,14 @@ import type { Construct } from 'constructs';
 import type { Alias } from 'aws-cdk-lib/aws-lambda';
 import { functionDefinition } from '../../lambdas/functions.js';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.js';
-import { SafeFunction, SafeReleases } from './safe-function.js';
+import { SafeFunction, type SafeReleases } from './safe-function.js';
 
 /** API Gateway's default (and, without a quota increase, maximum) integration timeout. */
 const API_GATEWAY_TIMEOUT_SECONDS = 29;
 
 export interface ApiFunctionProps extends HandlerFunctionProps {
-  /**
-   * How new versions reach callers (CodeDeploy canary, the alarms that stop it); share one per stack.
-   * @default - releases of its own: 10 % for 5 minutes, judged by the new version's own alarms
-   */
-  readonly releases?: SafeReleases;
+  /** How new versions reach callers (CodeDeploy canary, the alarms that stop it, how they are named); share one per stack. */
+  readonly releases: SafeReleases;
 }
 
 export class ApiFunction extends HandlerFunction {
@@ -30,10 +27,7 @@ export class ApiFunction extends HandlerFunction {
       );
     }
     super(scope, id, props);
-    this.release = new SafeFunction(this, 'Release', {
-      function: this.lambda,
-      releases: props.releases ?? new SafeReleases(this, 'Releases'),
-    });
+    this.release = new SafeFunction(this, 'Release', { function: this.lambda, name: props.handler, releases: props.releases });
     this.alias = this.release.alias;
   }
 }

@@ -5,6 +5,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
+import { alarmIdentity, type AlarmNaming } from '../alarm-names.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.js';
 import type { ShardedTable } from './sharded-table.js';
@@ -17,6 +18,8 @@ const BATCH_SIZE = 100;
 export interface ChangeRelayProps extends Omit<HandlerFunctionProps, 'handler'> {
   /** The shard tables whose streams feed the relay, one event source each. */
   readonly shards: ShardedTable;
+  /** Names the alarm on its failed batches `headroom-<stage>-relay-failed-batches-not-empty`. */
+  readonly alarmNaming: AlarmNaming;
 }
 
 export class ChangeRelay extends HandlerFunction {
@@ -24,14 +27,17 @@ export class ChangeRelay extends HandlerFunction {
   readonly failedBatches: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: ChangeRelayProps) {
-    const { shards, ...functionProps } = props;
+    const { shards, alarmNaming, ...functionProps } = props;
     super(scope, id, { ...functionProps, handler: 'relay' });
 
     this.failedBatches = new DeadLetterQueue(this, 'FailedBatches', {
-      alarmDescription:
-        `The change relay gave up on a stream batch (after ${RETRY_ATTEMPTS} retries or ${MAX_RECORD_AGE.toHours()} h): those ` +
-        'changes never became jobs. Each message names the stream and sequence range; re-read them before the ' +
-        "stream's 24 h retention drops them, after fixing the relay's error.",
+      alarm: alarmIdentity(
+        alarmNaming,
+        'relay-failed-batches-not-empty',
+        `The change relay gave up on a stream batch (after ${RETRY_ATTEMPTS} retries or ${MAX_RECORD_AGE.toHours()} h): its ` +
+          'changes never became jobs, and the stream drops them 24 h after they were written unless they are re-read.',
+        'job-queues',
+      ),
     });
 
     for (const { table } of shards.shards) {

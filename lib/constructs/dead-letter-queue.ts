@@ -3,12 +3,13 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { ComparisonOperator, TreatMissingData, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import type { AlarmIdentity } from '../alarm-names.js';
 import { acknowledgeControl, CONTROLS } from '../policy-validation.js';
 import { SecureQueue } from './secure-queue.js';
 
 export interface DeadLetterQueueProps {
-  /** What a message here means and what the on-call engineer should do about it; the alarm carries it. */
-  readonly alarmDescription: string;
+  /** Name and description (what a message here means, and the runbook) of the alarm on its visible messages. */
+  readonly alarm: AlarmIdentity;
   /**
    * How long a dead letter is kept for someone to inspect or redrive it.
    * @default Duration.days(14) - the SQS maximum
@@ -41,7 +42,7 @@ export class DeadLetterQueue extends SecureQueue {
       period: Duration.minutes(1),
       statistic: 'Maximum',
     }).createAlarm(this, 'MessagesVisibleAlarm', {
-      alarmDescription: props.alarmDescription,
+      ...props.alarm,
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

@@ -18,6 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION, type HeadroomMetric } from '../../lambdas/telemetry.js';
+import { alarmIdentity, type AlarmNaming } from '../alarm-names.js';
 import { acknowledgeControl, CONTROLS } from '../policy-validation.js';
 
 /**
@@ -29,6 +30,10 @@ export type HeartbeatCount = Extract<HeadroomMetric, { readonly unit: 'Count'; r
 export interface HeartbeatAlarmProps {
   /** The count it watches, e.g. `METRICS.conversationCreated`. */
   readonly metric: HeartbeatCount;
+  /** The heartbeat in its alarms' names, e.g. `conversations`: `headroom-<stage>-heartbeat-conversations-below-floor`. */
+  readonly name: string;
+  /** The stage in its alarms' names and where their runbook (docs/runbooks/heartbeat-alarm.md) is read. */
+  readonly alarmNaming: AlarmNaming;
   /** Fewer than this many per period breaches, whatever the band says. */
   readonly floor: number;
   /**
@@ -48,7 +53,7 @@ export interface HeartbeatAlarmProps {
    * @default - all of them (evaluationPeriods)
    */
   readonly datapointsToAlarm?: number;
-  /** What the alarm means for customers, for whoever reads the notification. */
+  /** What the alarm means for customers, for whoever reads the notification: a clause, without a full stop. */
   readonly description: string;
 }
 
@@ -93,6 +98,9 @@ export class HeartbeatAlarm extends Construct {
       label: `${metricName} per ${period.toMinutes()} min`,
       period,
     });
+    const per = `per ${period.toMinutes()} min`;
+    const identity = (what: string, meaning: string) =>
+      alarmIdentity(props.alarmNaming, `heartbeat-${props.name}-${what}`, meaning, 'heartbeat-alarm');
     const common = {
       evaluationPeriods: props.evaluationPeriods,
       datapointsToAlarm,
@@ -101,31 +109,36 @@ export class HeartbeatAlarm extends Construct {
 
     this.belowFloor = new Alarm(this, 'BelowFloor', {
       ...common,
+      ...identity('below-floor', `${props.description}: fewer than ${props.floor} ${metricName} ${per}.`),
       metric: this.filled,
       threshold: props.floor,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-      alarmDescription: `${props.description} Fewer than ${props.floor} ${metricName} per ${period.toMinutes()} min.`,
     });
     if (props.bandWidth !== undefined) {
       this.belowBand = new AnomalyDetectionAlarm(this, 'BelowBand', {
         ...common,
+        ...identity(
+          'below-band',
+          `${props.description}: ${metricName} is below its expected band (${props.bandWidth} standard deviations).`,
+        ),
         metric: this.filled,
         stdDevs: props.bandWidth,
         comparisonOperator: ComparisonOperator.LESS_THAN_LOWER_THRESHOLD,
-        alarmDescription: `${props.description} ${metricName} is below its expected band (${props.bandWidth} standard deviations).`,
       });
     }
     // FILL has nothing to fill while the metric has no datapoint at all in the evaluated range, so the gate sees
     // missing data (OK) on a new stack and zeros (ALARM) once the heartbeat has started and then stops.
     this.releaseGate = new Alarm(this, 'ReleaseGate', {
       ...common,
+      ...identity(
+        'release-gate',
+        `Release gate, pages nobody: fewer than ${props.floor} ${metricName} ${per} while the heartbeat is publishing, ` +
+          'so CodeDeploy stops and rolls back every API release while it is in ALARM.',
+      ),
       treatMissingData: TreatMissingData.NOT_BREACHING,
       metric: this.filled,
       threshold: props.floor,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-      alarmDescription:
-        `Release gate (no notifications): fewer than ${props.floor} ${metricName} per ${period.toMinutes()} min ` +
-        'while the heartbeat is publishing. CodeDeploy stops and rolls back API releases while it is in ALARM.',
     });
     this.rule = this.belowBand ? AlarmRule.anyOf(this.belowFloor, this.belowBand) : this.belowFloor;
     acknowledgeControl(

@@ -7,6 +7,7 @@ import { ComparisonOperator, TreatMissingData, type Alarm } from 'aws-cdk-lib/aw
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { JobQueueDefinition } from '../../lambdas/queues.js';
+import { alarmIdentity, type AlarmIdentity, type AlarmNaming } from '../alarm-names.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { SecureQueue } from './secure-queue.js';
 
@@ -18,6 +19,8 @@ export interface JobQueueProps {
   readonly definition: JobQueueDefinition;
   /** The longest any consumer of this queue may run on one batch (its function timeout). */
   readonly consumerTimeout: Duration;
+  /** Its alarms are named after the queue (`headroom-<stage>-jobs-quiet-group-age`) and link docs/runbooks/job-queues.md. */
+  readonly alarmNaming: AlarmNaming;
   /**
    * How long a received job stays hidden from other consumers.
    * @default - six times `consumerTimeout`, the least AWS recommends for a Lambda event source
@@ -35,6 +38,7 @@ export class JobQueue extends Construct {
   readonly consumerTimeout: Duration;
   readonly queue: SecureQueue;
   readonly deadLetterQueue: DeadLetterQueue;
+  private readonly alarmNaming: AlarmNaming;
 
   constructor(scope: Construct, id: string, props: JobQueueProps) {
     super(scope, id);
@@ -48,12 +52,15 @@ export class JobQueue extends Construct {
     }
     this.definition = definition;
     this.consumerTimeout = consumerTimeout;
+    this.alarmNaming = props.alarmNaming;
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
       retentionPeriod: props.deadLetterRetention,
-      alarmDescription:
-        `Jobs from ${definition.name} failed ${definition.maxReceiveCount} receives and wait in ${definition.deadLetterQueue}. ` +
-        `Read the consumer logs for the cause, fix it, then redrive them: headroom queues redrive --from ${definition.deadLetterQueue}`,
+      alarm: this.identity(
+        `${definition.deadLetterQueue}-not-empty`,
+        `Jobs from ${definition.name} failed ${definition.maxReceiveCount} receives and wait in ${definition.deadLetterQueue} ` +
+          `until their cause is fixed and they are redriven (headroom queues redrive --from ${definition.deadLetterQueue}).`,
+      ),
     });
     this.queue = new SecureQueue(this, 'Queue', {
       visibilityTimeout,
@@ -95,9 +102,11 @@ export class JobQueue extends Construct {
     return this.queue
       .metric('ApproximateAgeOfOldestMessageInQuietGroups', { period: Duration.minutes(1), statistic: 'Maximum' })
       .createAlarm(this, 'QuietGroupAgeAlarm', {
-        alarmDescription:
+        ...this.identity(
+          `${this.definition.name}-quiet-group-age`,
           `Jobs of quiet tenant groups on ${this.definition.name} have waited over ${threshold.toSeconds()} s for 3 minutes: ` +
-          'consumers are behind for everyone. Check consumer errors and throttles; headroom queues status shows the backlog.',
+            'the consumers are behind for everyone, not just for one noisy tenant.',
+        ),
         threshold: threshold.toSeconds(),
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 3,
@@ -115,9 +124,11 @@ export class JobQueue extends Construct {
     return this.queue
       .metric('ApproximateNumberOfNoisyGroups', { period: Duration.minutes(1), statistic: 'Maximum' })
       .createAlarm(this, 'NoisyGroupsAlarm', {
-        alarmDescription:
-          `A tenant group has stayed noisy on ${this.definition.name} for 15 minutes: find it with headroom tenants top, then ` +
-          'review the admission rate of its tier (messaging.admission) or give the tenant a dedicated shard.',
+        ...this.identity(
+          `${this.definition.name}-noisy-groups`,
+          `A tenant group has stayed noisy on ${this.definition.name} for 15 minutes: its admission rate lets in more jobs ` +
+            'than the consumers can fairly drain.',
+        ),
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 15,
@@ -131,14 +142,20 @@ export class JobQueue extends Construct {
     return this.queue
       .metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' })
       .createAlarm(this, 'OldestMessageAgeAlarm', {
-        alarmDescription:
-          `The oldest job on ${this.definition.name} has waited over ${threshold.toSeconds()} s for 3 minutes: ` +
-          'its consumers are not keeping up. Check consumer errors and throttles; headroom queues status shows the backlog.',
+        ...this.identity(
+          `${this.definition.name}-oldest-job-age`,
+          `The oldest job on ${this.definition.name} has waited over ${threshold.toSeconds()} s for 3 minutes: its consumers ` +
+            'are not keeping up.',
+        ),
         threshold: threshold.toSeconds(),
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 3,
         datapointsToAlarm: 3,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
+  }
+
+  private identity(what: string, meaning: string): AlarmIdentity {
+    return alarmIdentity(this.alarmNaming, what, meaning, 'job-queues');
   }
 }

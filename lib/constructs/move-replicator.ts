@@ -9,6 +9,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
+import { alarmIdentity, type AlarmNaming } from '../alarm-names.js';
 import { HandlerFunction, type HandlerFunctionProps } from './handler-function.js';
 import type { ShardedTable } from './sharded-table.js';
 
@@ -18,6 +19,8 @@ const BATCH_SIZE = 1000;
 export interface MoveReplicatorProps extends Omit<HandlerFunctionProps, 'handler'> {
   /** The shard tables whose streams feed the replicator, one event source each. */
   readonly shards: ShardedTable;
+  /** Names its alarm `headroom-<stage>-move-replicator-behind`. */
+  readonly alarmNaming: AlarmNaming;
   /**
    * Alarm when the replicator is this far behind its streams (moves stall; nothing is lost).
    * @default Duration.minutes(5)
@@ -30,7 +33,7 @@ export class MoveReplicator extends HandlerFunction {
   readonly behindAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: MoveReplicatorProps) {
-    const { shards, iteratorAgeAlarm = Duration.minutes(5), ...functionProps } = props;
+    const { shards, alarmNaming, iteratorAgeAlarm = Duration.minutes(5), ...functionProps } = props;
     super(scope, id, { ...functionProps, handler: 'move-replicator' });
 
     for (const { table } of shards.shards) {
@@ -50,9 +53,13 @@ export class MoveReplicator extends HandlerFunction {
     }
 
     this.behindAlarm = new Alarm(this, 'Behind', {
-      alarmDescription:
-        'The move replicator is behind its shard streams (or retrying one batch): tenant moves cannot catch up or cut over. ' +
-        'Check its errors in the logs; nothing is skipped, it resumes where it stopped. See docs/runbooks/tenant-move.md.',
+      ...alarmIdentity(
+        alarmNaming,
+        'move-replicator-behind',
+        `The move replicator is over ${iteratorAgeAlarm.toMinutes()} min behind its shard streams, or retrying one batch: ` +
+          'tenant moves cannot catch up or cut over until it resumes (it skips nothing).',
+        'tenant-move',
+      ),
       metric: this.lambda.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
       threshold: iteratorAgeAlarm.toMilliseconds(),
       evaluationPeriods: 3,

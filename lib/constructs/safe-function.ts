@@ -26,12 +26,15 @@ import {
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, type Function as LambdaFunction, type Version } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { alarmIdentity, type AlarmNaming } from '../alarm-names.js';
 import { acknowledgeControl, CONTROLS } from '../policy-validation.js';
 
 /** The alias every caller (API Gateway, the authorizer) invokes. */
 export const LIVE_ALIAS = 'live';
 
 export interface SafeReleasesProps {
+  /** How the version alarms of every function released here are named and which runbook they link. */
+  readonly alarmNaming: AlarmNaming;
   /**
    * Share of traffic the new version gets during the canary, in percent.
    * @default 10
@@ -68,16 +71,18 @@ export class SafeReleases extends Construct {
   readonly application: LambdaApplication;
   readonly deploymentConfig: ILambdaDeploymentConfig;
   readonly role: Role;
+  readonly alarmNaming: AlarmNaming;
   readonly gatingAlarms: readonly IAlarm[];
   readonly maxVersionErrorsPerMinute: number;
   readonly minVersionSuccessPercent: number;
 
-  constructor(scope: Construct, id: string, props: SafeReleasesProps = {}) {
+  constructor(scope: Construct, id: string, props: SafeReleasesProps) {
     super(scope, id);
     const percent = props.canaryPercent ?? 10;
     const interval = props.canaryInterval ?? Duration.minutes(5);
     if (!Number.isInteger(percent) || percent < 1 || percent > 99)
       throw new Error(`canary percent must be a whole number in 1-99, got ${percent}`);
+    this.alarmNaming = props.alarmNaming;
     this.maxVersionErrorsPerMinute = props.maxVersionErrorsPerMinute ?? 5;
     this.minVersionSuccessPercent = props.minVersionSuccessPercent ?? 99;
     if (this.minVersionSuccessPercent < 0 || this.minVersionSuccessPercent > 100) {
@@ -117,6 +122,11 @@ export class SafeReleases extends Construct {
 export interface SafeFunctionProps {
   /** The function to release; the alias points at its current version. */
   readonly function: LambdaFunction;
+  /**
+   * The function in its version alarms' names (`headroom-<stage>-release-<name>-errors`), e.g. its manifest name:
+   * unique among the functions released with one stage.
+   */
+  readonly name: string;
   /** The stack's shared release settings. */
   readonly releases: SafeReleases;
 }
@@ -150,16 +160,27 @@ export class SafeFunction extends Construct {
         period: Duration.minutes(1),
       });
 
+    const identity = (what: string, meaning: string) =>
+      alarmIdentity(releases.alarmNaming, `release-${props.name}-${what}`, meaning, 'rollback');
     // No invocations of the new version is no evidence against it: missing data does not breach.
     this.versionErrors = new Alarm(this, 'VersionErrors', {
+      ...identity(
+        'errors',
+        `The ${props.name} version being released threw ${releases.maxVersionErrorsPerMinute} or more errors in a minute, ` +
+          'so CodeDeploy stops the release and rolls it back.',
+      ),
       metric: versionMetric('Errors'),
       threshold: releases.maxVersionErrorsPerMinute,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'The version being released throws errors; CodeDeploy stops the release and rolls it back.',
     });
     this.versionSuccessRatio = new Alarm(this, 'VersionSuccessRatio', {
+      ...identity(
+        'success-rate',
+        `Fewer than ${releases.minVersionSuccessPercent} % of the invocations of the ${props.name} version being released ` +
+          'succeeded for 2 minutes, so CodeDeploy stops the release and rolls it back.',
+      ),
       metric: new MathExpression({
         expression: '100 * (invocations - FILL(errors, 0)) / invocations',
         usingMetrics: { invocations: versionMetric('Invocations'), errors: versionMetric('Errors') },
@@ -170,7 +191,6 @@ export class SafeFunction extends Construct {
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 2,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'Too few invocations of the version being released succeed; CodeDeploy stops the release and rolls it back.',
     });
 
     for (const alarm of [this.versionErrors, this.versionSuccessRatio]) {

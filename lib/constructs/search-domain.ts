@@ -10,6 +10,7 @@ import { ManagedPolicy, PolicyStatement, ServicePrincipal, type IRole } from 'aw
 import { LogGroup, ResourcePolicy, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Domain, EngineVersion, TLSSecurityPolicy } from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
+import { alarmIdentity, type AlarmNaming } from '../alarm-names.js';
 import { acknowledgeControl, acknowledgeLogGroup, CONTROLS } from '../policy-validation.js';
 
 /** Every search generation is an index `<prefix>-<generation>`; grants cover this pattern only. */
@@ -31,6 +32,8 @@ export interface SearchDomainProps {
   readonly multiAzWithStandby?: boolean;
   readonly freeStorageAlarmMb: number;
   readonly jvmPressureAlarmPercent: number;
+  /** Names its alarms `headroom-<stage>-search-<what>`; they link docs/runbooks/search-domain.md. */
+  readonly alarmNaming: AlarmNaming;
   /**
    * Log retention of the slow and error logs.
    * @default RetentionDays.ONE_MONTH
@@ -173,10 +176,11 @@ export class SearchDomain extends Construct {
     ({ search: this.searchPolicy, indexing: this.indexingPolicy, healthCheck: this.healthCheckPolicy } = this.accessPolicies());
 
     const alarm = (name: string, props_: ConstructorParameters<typeof Alarm>[2]) => new Alarm(this, name, props_);
+    const identity = (what: string, meaning: string) => alarmIdentity(props.alarmNaming, `search-${what}`, meaning, 'search-domain');
     const minute = Duration.minutes(1);
     this.alarms = {
       clusterRed: alarm('ClusterRed', {
-        alarmDescription: 'Search cluster is red: at least one primary shard is unassigned, so some searches and writes fail.',
+        ...identity('cluster-red', 'Search cluster is red: at least one primary shard is unassigned, so some searches and writes fail.'),
         metric: this.domain.metricClusterStatusRed({ period: minute, statistic: 'Maximum' }),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -184,7 +188,7 @@ export class SearchDomain extends Construct {
         treatMissingData: TreatMissingData.BREACHING,
       }),
       clusterYellow: alarm('ClusterYellow', {
-        alarmDescription: 'Search cluster is yellow: replicas are unassigned, one node loss away from red.',
+        ...identity('cluster-yellow', 'Search cluster is yellow: replicas are unassigned, one node loss away from red.'),
         metric: this.domain.metricClusterStatusYellow({ period: minute, statistic: 'Maximum' }),
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -192,7 +196,10 @@ export class SearchDomain extends Construct {
         treatMissingData: TreatMissingData.MISSING,
       }),
       freeStorage: alarm('FreeStorage', {
-        alarmDescription: `A search node has less than ${props.freeStorageAlarmMb} MB free; at the flood stage indexes turn read-only.`,
+        ...identity(
+          'free-storage',
+          `A search node has less than ${props.freeStorageAlarmMb} MB free; at the flood stage indexes turn read-only.`,
+        ),
         metric: this.domain.metricFreeStorageSpace({ period: minute, statistic: 'Minimum' }),
         threshold: props.freeStorageAlarmMb,
         comparisonOperator: ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -200,7 +207,10 @@ export class SearchDomain extends Construct {
         treatMissingData: TreatMissingData.BREACHING,
       }),
       jvmPressure: alarm('JvmPressure', {
-        alarmDescription: `Search JVM memory pressure above ${props.jvmPressureAlarmPercent} %: requests will be rejected and nodes may crash.`,
+        ...identity(
+          'jvm-pressure',
+          `Search JVM memory pressure above ${props.jvmPressureAlarmPercent} %: requests will be rejected and nodes may crash.`,
+        ),
         metric: this.domain.metricJVMMemoryPressure({ period: Duration.minutes(5), statistic: 'Maximum' }),
         threshold: props.jvmPressureAlarmPercent,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -208,7 +218,7 @@ export class SearchDomain extends Construct {
         treatMissingData: TreatMissingData.MISSING,
       }),
       serverErrors: alarm('ServerErrors', {
-        alarmDescription: 'The search domain answers 5xx: searches or indexing are failing.',
+        ...identity('server-errors', 'The search domain answers 5xx: searches or indexing are failing.'),
         metric: this.domain.metric('5xx', { period: minute, statistic: 'Sum' }),
         threshold: 5,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -38,7 +38,7 @@ export class AlarmsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AlarmsStackProps) {
     super(scope, id, props);
-    const { heartbeat, canary, alarmSubscriptions } = props.config.operations;
+    const { heartbeat, canary, alarms: alarmNaming, alarmSubscriptions } = props.config.operations;
 
     this.topic = new AlarmTopic(this, 'Topic', {
       emails: alarmSubscriptions.emails,
@@ -49,11 +49,13 @@ export class AlarmsStack extends Stack {
     const customerHeartbeat = (id: string, metric: HeartbeatCount, floor: number, what: string) =>
       new HeartbeatAlarm(this, id, {
         metric,
+        name: what,
+        alarmNaming,
         floor,
         bandWidth: heartbeat.bandWidth,
         evaluationPeriods: heartbeat.evaluationMinutes,
         datapointsToAlarm: heartbeat.breachingMinutes,
-        description: `Customers are creating fewer ${what} than expected.`,
+        description: `Customers are creating fewer ${what} than expected`,
       });
     this.heartbeats = {
       conversations: customerHeartbeat(
@@ -68,10 +70,12 @@ export class AlarmsStack extends Stack {
         ? {
             canary: new HeartbeatAlarm(this, 'CanaryHeartbeat', {
               metric: METRICS.canarySuccess,
+              name: 'canary',
+              alarmNaming,
               floor: 1,
               period: Duration.minutes(canary.everyMinutes),
               evaluationPeriods: canary.failedRunsToAlarm,
-              description: 'The synthetic canary tenant cannot complete create conversation → add comment → searchable.',
+              description: 'The synthetic canary tenant cannot complete create conversation → add comment → searchable',
             }),
           }
         : {}),
@@ -79,6 +83,7 @@ export class AlarmsStack extends Stack {
 
     this.customersCannotWrite = new CustomersCannotWriteAlarm(this, 'CustomersCannotWrite', {
       heartbeats: Object.values(this.heartbeats),
+      alarmNaming,
       action: this.topic.action,
     });
     this.releaseGates = Object.values(this.heartbeats).map((heartbeat) => heartbeat.releaseGate);

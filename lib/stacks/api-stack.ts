@@ -67,6 +67,7 @@ export class ApiStack extends Stack {
     // Every function reaches callers through its `live` alias and a CodeDeploy canary (lib/constructs/safe-function.ts).
     const { deployment } = config.operations;
     this.releases = new SafeReleases(this, 'Releases', {
+      alarmNaming: config.operations.alarms,
       canaryPercent: deployment.canaryPercent,
       canaryInterval: Duration.minutes(deployment.canaryMinutes),
       maxVersionErrorsPerMinute: deployment.maxVersionErrorsPerMinute,

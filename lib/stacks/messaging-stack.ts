@@ -56,6 +56,7 @@ export class MessagingStack extends Stack {
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
     super(scope, id, props);
     const { config, shards, controlTable } = props;
+    const alarmNaming = config.operations.alarms;
     const consumerTimeout = Duration.seconds(CONSUMER_TIMEOUT_SECONDS);
 
     // Each queue's construct id is its name, so adding a queue never renames (and so replaces) another.
@@ -65,6 +66,7 @@ export class MessagingStack extends Stack {
         new JobQueue(this, definition.name, {
           definition,
           consumerTimeout,
+          alarmNaming,
           visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_SECONDS),
           deadLetterRetention: Duration.days(DLQ_RETENTION_DAYS),
         }),
@@ -86,7 +88,7 @@ export class MessagingStack extends Stack {
       logRemovalPolicy: removalPolicyOf(config),
     });
 
-    this.relay = new ChangeRelay(this, 'relay', { shards, ...functionProps('relay') });
+    this.relay = new ChangeRelay(this, 'relay', { shards, alarmNaming, ...functionProps('relay') });
     grantNeeds(this.relay, grantable);
 
     this.jobWorker = new JobConsumer(this, 'job-worker', { queues: [jobs, overflow], ...functionProps('job-worker') });
@@ -99,7 +101,11 @@ export class MessagingStack extends Stack {
     grantNeeds(this.migrationRunner.step, grantable);
 
     // Tenant moves: applies a moving tenant's changes to its other shard, and records the barrier beacons it read.
-    this.moveReplicator = new MoveReplicator(this, 'move-replicator', { shards, ...functionProps('move-replicator') });
+    this.moveReplicator = new MoveReplicator(this, 'move-replicator', {
+      shards,
+      alarmNaming,
+      ...functionProps('move-replicator'),
+    });
     grantNeeds(this.moveReplicator, grantable);
 
     this.alarms = {

@@ -19,6 +19,7 @@ export class SearchStack extends Stack {
     const { search, logRetentionDays } = props.config;
     this.search = new SearchDomain(this, 'Search', {
       ...search,
+      alarmNaming: props.config.operations.alarms,
       logRetention: logRetentionDays as RetentionDays,
       removalPolicy: removalPolicyOf(props.config),
     });

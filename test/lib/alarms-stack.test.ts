@@ -75,7 +75,7 @@ describe('AlarmsStack heartbeats', () => {
 
   it('pages through one composite, customers-cannot-write, that fires when any heartbeat alarm fires', () => {
     const composite = resourceOf(alarms, alarms.customersCannotWrite.alarm).Properties;
-    expect(composite.AlarmName).toBe('HeadroomAlarms-CustomersCannotWrite');
+    expect(composite.AlarmName).toBe('headroom-prod-customers-cannot-write');
     const rule = JSON.stringify(composite.AlarmRule);
     const members = [conversations.belowFloor, conversations.belowBand!, comments.belowFloor, comments.belowBand!, canary!.belowFloor];
     for (const alarm of members) expect(mentions(rule, idOf(alarms, alarm))).toBe(true);

@@ -11,7 +11,9 @@ import { ENV, readRuntimeEnvironment } from '../../lambdas/environment.js';
 import { API_FUNCTION_NAMES as FUNCTION_NAMES, functionDefinition, type ApiFunctionName as FunctionName } from '../../lambdas/functions.js';
 import { ROUTES } from '../../lambdas/routes.js';
 import { LISTING_INDEX } from '../../lambdas/schema.js';
+import { DEFAULT_CONFIG } from '../../lib/config.js';
 import { ApiFunction } from '../../lib/constructs/api-function.js';
+import { SafeReleases } from '../../lib/constructs/safe-function.js';
 import { startBareFunction } from '../../local/bare-function.js';
 import type { ApiStack } from '../../lib/stacks/api-stack.js';
 import type { DataStack } from '../../lib/stacks/data-stack.js';
@@ -398,6 +400,7 @@ describe('ApiFunction bundling', () => {
       environment: {},
       runtime: { memoryMb: 128, timeoutSeconds: 3, reserveConcurrency: false },
       logRetention: RetentionDays.ONE_DAY,
+      releases: new SafeReleases(stack, 'Releases', { alarmNaming: DEFAULT_CONFIG.operations.alarms }),
     });
     const assembly = app.synth();
     const key: string = resourceOf(stack, fn.lambda).Properties.Code.S3Key;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_BACKGROUND_DEADLINE_MS } from '../../lambdas/core/llm/llm-settings.js';
 import { JOB_QUEUES, JOB_WORKER_TIMEOUT_SECONDS, type JobQueueDefinition } from '../../lambdas/queues.js';
 import { JobConsumer } from '../../lib/constructs/job-consumer.js';
+import { DEFAULT_CONFIG } from '../../lib/config.js';
 import { JobQueue } from '../../lib/constructs/job-queue.js';
 import { CDK_CONTEXT } from './headroom-test-app.js';
 import { resourceOf } from './template-queries.js';
@@ -14,7 +15,11 @@ function consumer(queues: { definition: JobQueueDefinition; consumerTimeout: num
   const stack = new Stack(new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } }), 'Consumers');
   const jobQueues = queues.map(
     ({ definition, consumerTimeout }) =>
-      new JobQueue(stack, definition.name, { definition, consumerTimeout: Duration.seconds(consumerTimeout) }),
+      new JobQueue(stack, definition.name, {
+        definition,
+        consumerTimeout: Duration.seconds(consumerTimeout),
+        alarmNaming: DEFAULT_CONFIG.operations.alarms,
+      }),
   );
   const fn = new JobConsumer(stack, 'job-worker', {
     handler: 'job-worker',

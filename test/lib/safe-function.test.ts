@@ -4,9 +4,12 @@ import { Alarm, AlarmRule, CompositeAlarm, Metric } from 'aws-cdk-lib/aws-cloudw
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { API_FUNCTION_NAMES as FUNCTION_NAMES } from '../../lambdas/functions.js';
+import { DEFAULT_CONFIG } from '../../lib/config.js';
 import { SafeFunction, SafeReleases } from '../../lib/constructs/safe-function.js';
 import { testApp } from './headroom-test-app.js';
 import { idOf, mentions, resourceOf, type Json } from './template-queries.js';
+
+const alarmNaming = DEFAULT_CONFIG.operations.alarms;
 
 describe('API functions are released safely', () => {
   const { api, alarms } = testApp();
@@ -118,7 +121,7 @@ describe('release settings from config', () => {
 
   it.each([0, 100, 12.5])('refuses a canary of %s percent', (percent) => {
     const stack = new Stack(new App(), 'Bad');
-    expect(() => new SafeReleases(stack, 'Releases', { canaryPercent: percent })).toThrow(
+    expect(() => new SafeReleases(stack, 'Releases', { alarmNaming, canaryPercent: percent })).toThrow(
       `canary percent must be a whole number in 1-99, got ${percent}`,
     );
   });
@@ -131,11 +134,11 @@ describe('release settings from config', () => {
       evaluationPeriods: 1,
     });
     const composite = new CompositeAlarm(stack, 'Composite', { alarmRule: AlarmRule.anyOf(metric) });
-    expect(() => new SafeReleases(stack, 'Composites', { gatingAlarms: [metric, composite] })).toThrow(
+    expect(() => new SafeReleases(stack, 'Composites', { alarmNaming, gatingAlarms: [metric, composite] })).toThrow(
       'a release can only be gated on metric alarms (CodeDeploy takes no composites), got composite Gates/Composite',
     );
-    expect(new SafeReleases(stack, 'Metrics', { gatingAlarms: [metric] }).gatingAlarms).toEqual([metric]);
-    expect(() => new SafeReleases(stack, 'Many', { gatingAlarms: Array.from({ length: 9 }, () => metric) })).toThrow(
+    expect(new SafeReleases(stack, 'Metrics', { alarmNaming, gatingAlarms: [metric] }).gatingAlarms).toEqual([metric]);
+    expect(() => new SafeReleases(stack, 'Many', { alarmNaming, gatingAlarms: Array.from({ length: 9 }, () => metric) })).toThrow(
       'a deployment group takes at most 10 alarms, 2 of them the version alarms: got 9 gating alarms',
     );
   });
@@ -151,7 +154,8 @@ describe('release settings from config', () => {
     });
     const safe = new SafeFunction(stack, 'Safe', {
       function: fn,
-      releases: new SafeReleases(stack, 'Releases', { canaryInterval: Duration.minutes(5) }),
+      name: 'standalone',
+      releases: new SafeReleases(stack, 'Releases', { alarmNaming, canaryInterval: Duration.minutes(5) }),
     });
     const group = Template.fromStack(stack).findResources('AWS::CodeDeploy::DeploymentGroup');
     expect(Object.keys(group)).toEqual([idOf(stack, safe.deploymentGroup)]);

@@ -67,15 +67,14 @@ describe('SearchStack', () => {
       }),
       EBSOptions: Match.objectLike({ VolumeSize: 500, VolumeType: 'gp3' }),
     });
+    const searchProps = { ...sized.config.search, alarmNaming: sized.config.operations.alarms };
     expect(() => testApp({ search: { dataNodes: 3, availabilityZones: 2 } })).toThrow(
       /must be a multiple of availabilityZones \(2\), got 3/,
     );
-    expect(() => new SearchDomain(new Stack(new App(), 'S'), 'D', { ...sized.config.search, dataNodes: 4, availabilityZones: 3 })).toThrow(
+    expect(() => new SearchDomain(new Stack(new App(), 'S'), 'D', { ...searchProps, dataNodes: 4, availabilityZones: 3 })).toThrow(
       'search domain: 4 data nodes cannot spread evenly over 3 zones',
     );
-    expect(
-      () => new SearchDomain(new Stack(new App(), 'S'), 'D', { ...sized.config.search, multiAzWithStandby: true, masterNodes: 0 }),
-    ).toThrow(
+    expect(() => new SearchDomain(new Stack(new App(), 'S'), 'D', { ...searchProps, multiAzWithStandby: true, masterNodes: 0 })).toThrow(
       'search domain: multi-AZ with standby needs 3 zones, a multiple of 3 data nodes and 3 cluster-manager nodes, got 3 zones, 6 data nodes, 0 cluster-manager nodes',
     );
   });
