@@ -1,16 +1,31 @@
 #!/usr/bin/env -S node --import tsx
 // `npx headroom …`: the operator CLI. It speaks only to the admin API, so the local platform and a deployed stack
-// are driven the same way. Arguments are validated with the same schemas the API uses before anything is sent.
+// are driven the same way. Arguments are validated with the same schemas the API uses before anything is sent, so a
+// bad one is a usage error (exit 2) and a refused or failed call exits 1; either way the operator reads one message,
+// never a stack trace.
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
-import { createTenantSchema, flagPathSchema, queuePathSchema, tenantPathSchema, type TenantView } from '../lambdas/core/api-contract.js';
+import {
+  createTenantSchema,
+  flagHistoryQuerySchema,
+  flagPathSchema,
+  flagReasonBodySchema,
+  flagTenantsBodySchema,
+  killFlagBodySchema,
+  listTenantsQuerySchema,
+  queuePathSchema,
+  rolloutFlagBodySchema,
+  setFlagBodySchema,
+  tenantPathSchema,
+  topTenantsQuerySchema,
+  unpinFlagBodySchema,
+  type TenantView,
+} from '../lambdas/core/api-contract.js';
 import type { FlagSummary } from '../lambdas/core/flags/flag-admin.js';
-import { tenantListSchema } from '../lambdas/core/flags/flag-definitions.js';
 import { TIERS } from '../lambdas/core/tenancy/tiers.js';
-import { CliError, connect, DEFAULT_ENDPOINT, type AdminClient } from './cli/admin-client.js';
+import { CliError, connect, type AdminClient, type ConnectOptions } from './cli/admin-client.js';
 import { emit, keyValues, table } from './cli/output.js';
-import { parseArgs } from './cli/arguments.js';
+import { parseArgs, UsageError } from './cli/arguments.js';
 import { registerLlmCommands } from './cli/llm-commands.js';
 import { registerMoveCommands } from './cli/move-commands.js';
 import { registerSearchCommands } from './cli/search-commands.js';
@@ -25,8 +40,11 @@ interface GlobalOptions {
   readonly profile?: string;
 }
 
-const versionSchema = z.coerce.number().int('must be a whole number').min(0);
-const percentSchema = z.coerce.number().min(0, 'must be from 0 to 100').max(100, 'must be from 0 to 100');
+/** What `tenants create` and `tokens rotate` answer: the tenant and its new token, which is shown only this once. */
+interface IssuedToken {
+  readonly tenant: TenantView;
+  readonly token: string;
+}
 
 const TENANT_COLUMNS = ['id', 'shard', 'tier', 'group', 'status', 'epoch', 'createdAt'];
 
@@ -37,10 +55,16 @@ const program = new Command()
   .description('Operate a Headroom platform (local `npm start` or a deployed stack) through its admin API.')
   .version('0.1.0')
   .addOption(new Option('--json', 'print JSON instead of tables'))
-  .addOption(new Option('--endpoint <url>', 'admin API base URL').default(DEFAULT_ENDPOINT).conflicts('stack'))
+  .addOption(
+    new Option(
+      '--endpoint <url>',
+      'admin API base URL (default: HEADROOM_ENDPOINT, else the URL `npm start` wrote to $HEADROOM_DATA_DIR/platform-url, else http://127.0.0.1:$PORT, port 8787)',
+    ).conflicts('stack'),
+  )
   .addOption(new Option('--stack <name>', 'deployed API stack name: endpoint from its outputs, calls signed with SigV4'))
   .addOption(new Option('--region <region>', "AWS region of --stack (default: AWS_REGION, then the profile's region)"))
   .addOption(new Option('--profile <name>', 'AWS shared-config profile for --stack: finds the stack and signs the calls'))
+  .addHelpText('after', '\nExit codes: 0 done, 1 refused or failed call, 2 usage error (missing, unknown or bad argument).')
   .showHelpAfterError()
   .configureOutput({ outputError: (message, write) => write(message) })
   // Usage errors reach the catch below as CommanderErrors (exit 2); set before any command so each inherits it.
@@ -55,12 +79,31 @@ const program = new Command()
     }
   });
 
+/**
+ * The admin client, connected on its first call: a command checks its arguments first, so a bad one is a usage
+ * error (exit 2) even with no platform running and no AWS credentials at hand. `endpoint` is known once it has called.
+ */
+function connectOnFirstCall(options: ConnectOptions): AdminClient {
+  let connecting: Promise<AdminClient> | undefined;
+  let endpoint = '';
+  return {
+    get endpoint() {
+      return endpoint;
+    },
+    async request<T>(method: 'GET' | 'POST' | 'DELETE' | 'PUT', path: string, body?: unknown): Promise<T> {
+      const client = await (connecting ??= connect(options));
+      endpoint = client.endpoint;
+      return client.request<T>(method, path, body);
+    },
+  };
+}
+
 function action<A extends unknown[]>(run: (client: AdminClient, options: GlobalOptions, ...args: A) => Promise<void>) {
   return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const options = command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
-    const client = await connect({
-      endpoint: options.endpoint,
+    const client = connectOnFirstCall({
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.stack ? { stack: options.stack } : {}),
       ...(options.region ? { region: options.region } : {}),
       ...(options.profile ? { profile: options.profile } : {}),
@@ -78,12 +121,35 @@ tenants
   .option('--group <group>', 'fairness group for background work (default: the tenant id)')
   .addOption(new Option('--tier <tier>', 'usage tier').choices([...TIERS]))
   .option('--shard <shard>', 'pin to a shard (default: placed by rendezvous hashing over shared shards)')
+  .option(
+    '--rotate-if-exists',
+    'if the tenant already exists, rotate its API token instead (the old one stops working at once; its group, tier and shard stay) and print the new one: safe to run twice',
+  )
+  .option(
+    '--token-only',
+    'print only the API token (instead of the tenant, or --json), e.g. TOKEN=$(npx headroom tenants create acme --token-only)',
+  )
   .action(
-    action(async (client, options, id: string, flags: { group?: string; tier?: string; shard?: string }) => {
-      const input = parseArgs(createTenantSchema, { id, group: flags.group, tier: flags.tier, shard: flags.shard });
-      const result = await client.request<{ tenant: TenantView; token: string }>('POST', '/admin/tenants', input);
-      emit(options.json === true, result, () => `${keyValues({ ...result.tenant })}\n\nAPI token (shown once): ${result.token}`);
-    }),
+    action(
+      async (
+        client,
+        options,
+        id: string,
+        flags: { group?: string; tier?: string; shard?: string; rotateIfExists?: boolean; tokenOnly?: boolean },
+      ) => {
+        const input = parseArgs(createTenantSchema, { id, group: flags.group, tier: flags.tier, shard: flags.shard });
+        let rotated = false;
+        const result = await client.request<IssuedToken>('POST', '/admin/tenants', input).catch((error: unknown) => {
+          // 409 is the one conflict creating a tenant has: it exists.
+          if (!(flags.rotateIfExists && error instanceof CliError && error.status === 409)) throw error;
+          rotated = true;
+          return client.request<IssuedToken>('POST', `/admin/tenants/${input.id}/tokens`);
+        });
+        if (rotated) process.stderr.write(`Tenant ${input.id} already existed: its API token was rotated; the old one no longer works.\n`);
+        if (flags.tokenOnly) process.stdout.write(`${result.token}\n`);
+        else emit(options.json === true, result, () => `${keyValues({ ...result.tenant })}\n\nAPI token (shown once): ${result.token}`);
+      },
+    ),
   );
 
 tenants
@@ -93,7 +159,8 @@ tenants
   .option('--cursor <cursor>', 'continue from a previous page')
   .action(
     action(async (client, options, flags: { limit: string; cursor?: string }) => {
-      const query = new URLSearchParams({ limit: flags.limit, ...(flags.cursor ? { cursor: flags.cursor } : {}) });
+      const { limit, cursor } = parseArgs(listTenantsQuerySchema, { limit: flags.limit, cursor: flags.cursor });
+      const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}) });
       const page = await client.request<{ items: TenantView[]; nextCursor: string | null }>('GET', `/admin/tenants?${query}`);
       emit(options.json === true, page, () =>
         [table(page.items, TENANT_COLUMNS), page.nextCursor ? `\nmore: --cursor ${page.nextCursor}` : ''].join(''),
@@ -122,7 +189,7 @@ program
   .action(
     action(async (client, options, id: string) => {
       const { tenantId } = parseArgs(tenantPathSchema, { tenantId: id });
-      const result = await client.request<{ tenant: TenantView; token: string }>('POST', `/admin/tenants/${tenantId}/tokens`);
+      const result = await client.request<IssuedToken>('POST', `/admin/tenants/${tenantId}/tokens`);
       emit(options.json === true, result, () => `New API token for ${tenantId} (shown once): ${result.token}`);
     }),
   );
@@ -158,9 +225,10 @@ tenants
   .option('--limit <n>', 'groups to show (1-100)', '20')
   .action(
     action(async (client, options, flags: { limit: string }) => {
+      const { limit } = parseArgs(topTenantsQuerySchema, { limit: flags.limit });
       const { items } = await client.request<{ items: Record<string, unknown>[] }>(
         'GET',
-        `/admin/tenants/top?${new URLSearchParams({ limit: flags.limit })}`,
+        `/admin/tenants/top?${new URLSearchParams({ limit: String(limit) })}`,
       );
       emit(options.json === true, items, () => table(items, ['group', 'jobs5m', 'jobs60m', 'ratePerSecond5m']));
     }),
@@ -197,13 +265,10 @@ queues
 const flags = program.command('flags').description('feature flags: targeting, rollouts, kill switch, audit');
 const flagKey = (key: string) => parseArgs(flagPathSchema, { flagKey: key }).flagKey;
 const tenantList = (raw: string) =>
-  parseArgs(
-    tenantListSchema,
-    raw
-      .split(',')
-      .map((tenant) => tenant.trim())
-      .filter(Boolean),
-  );
+  raw
+    .split(',')
+    .map((tenant) => tenant.trim())
+    .filter(Boolean);
 const FLAG_COLUMNS = ['key', 'type', 'state', 'defaultVariant', 'killed', 'pinned', 'rolloutPercent', 'version', 'updatedBy'];
 const printFlag = (options: GlobalOptions, flag: FlagSummary) => emit(options.json === true, flag, () => keyValues(flag));
 
@@ -237,19 +302,16 @@ flags
   .option('--reason <text>', 'why, for the audit trail')
   .action(
     action(async (client, options, key: string, flags: { file: string; ifVersion?: string; reason?: string }) => {
+      const path = `/admin/flags/${flagKey(key)}`;
       let definition: unknown;
       try {
         definition = JSON.parse(readFileSync(flags.file, 'utf8'));
       } catch (error) {
-        throw new CliError(`Cannot read ${flags.file} as JSON: ${(error as Error).message}`);
+        throw new UsageError(`Cannot read ${flags.file} as JSON: ${(error as Error).message}`);
       }
-      const expectedVersion = flags.ifVersion === undefined ? undefined : parseArgs(versionSchema, flags.ifVersion);
-      const summary = await client.request<FlagSummary>('PUT', `/admin/flags/${flagKey(key)}`, {
-        definition,
-        expectedVersion,
-        reason: flags.reason,
-      });
-      printFlag(options, summary);
+      const expectedVersion = flags.ifVersion === undefined ? undefined : Number(flags.ifVersion);
+      const body = parseArgs(setFlagBodySchema, { definition, expectedVersion, reason: flags.reason });
+      printFlag(options, await client.request<FlagSummary>('PUT', path, body));
     }),
   );
 
@@ -264,7 +326,8 @@ for (const [name, description] of [
     .option('--reason <text>', 'why, for the audit trail')
     .action(
       action(async (client, options, key: string, flags: { reason?: string }) => {
-        printFlag(options, await client.request<FlagSummary>('POST', `/admin/flags/${flagKey(key)}/${name}`, { reason: flags.reason }));
+        const path = `/admin/flags/${flagKey(key)}/${name}`;
+        printFlag(options, await client.request<FlagSummary>('POST', path, parseArgs(flagReasonBodySchema, { reason: flags.reason })));
       }),
     );
 }
@@ -276,7 +339,8 @@ flags
   .requiredOption('--reason <text>', 'why, for the audit trail and on-call')
   .action(
     action(async (client, options, key: string, flags: { reason: string }) => {
-      printFlag(options, await client.request<FlagSummary>('POST', `/admin/flags/${flagKey(key)}/kill`, { reason: flags.reason }));
+      const path = `/admin/flags/${flagKey(key)}/kill`;
+      printFlag(options, await client.request<FlagSummary>('POST', path, parseArgs(killFlagBodySchema, { reason: flags.reason })));
     }),
   );
 
@@ -294,8 +358,13 @@ for (const [name, description] of [
   if (name === 'allow') command.option('--variant <name>', 'variant to grant (required for non-boolean flags)');
   command.action(
     action(async (client, options, key: string, flags: { tenants: string; variant?: string; reason?: string }) => {
-      const body = { tenants: tenantList(flags.tenants), variant: flags.variant, reason: flags.reason };
-      printFlag(options, await client.request<FlagSummary>('POST', `/admin/flags/${flagKey(key)}/${name}`, body));
+      const path = `/admin/flags/${flagKey(key)}/${name}`;
+      const tenants = tenantList(flags.tenants);
+      const body =
+        name === 'unpin'
+          ? parseArgs(unpinFlagBodySchema, { tenants, reason: flags.reason })
+          : parseArgs(flagTenantsBodySchema, { tenants, variant: flags.variant, reason: flags.reason });
+      printFlag(options, await client.request<FlagSummary>('POST', path, body));
     }),
   );
 }
@@ -309,9 +378,9 @@ flags
   .option('--reason <text>', 'why, for the audit trail')
   .action(
     action(async (client, options, key: string, flags: { percent: string; variant?: string; reason?: string }) => {
-      const percent = parseArgs(percentSchema, flags.percent);
-      const body = { percent, variant: flags.variant, reason: flags.reason };
-      printFlag(options, await client.request<FlagSummary>('POST', `/admin/flags/${flagKey(key)}/rollout`, body));
+      const path = `/admin/flags/${flagKey(key)}/rollout`;
+      const body = parseArgs(rolloutFlagBodySchema, { percent: Number(flags.percent), variant: flags.variant, reason: flags.reason });
+      printFlag(options, await client.request<FlagSummary>('POST', path, body));
     }),
   );
 
@@ -322,9 +391,11 @@ flags
   .option('--limit <n>', 'entries (1-100)', '20')
   .action(
     action(async (client, options, key: string, flags: { limit: string }) => {
+      const path = `/admin/flags/${flagKey(key)}/history`;
+      const { limit } = parseArgs(flagHistoryQuerySchema, { limit: flags.limit });
       const { items } = await client.request<{
         items: { version: number; at: string; principal: string; action: string; reason?: string }[];
-      }>('GET', `/admin/flags/${flagKey(key)}/history?${new URLSearchParams({ limit: flags.limit })}`);
+      }>('GET', `${path}?${new URLSearchParams({ limit: String(limit) })}`);
       emit(options.json === true, items, () => table(items, ['version', 'at', 'principal', 'action', 'reason']));
     }),
   );
@@ -349,6 +420,18 @@ registerLlmCommands(program, action);
 registerMoveCommands(program, action);
 registerSearchCommands(program, action);
 
+/** Anything but a usage error is a refused or failed call, unexpected ones included: one line, exit 1. */
+function fail(error: unknown): void {
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+}
+
+// What escapes a command (an error event on stdout, a rejection nobody awaited) ends the same way.
+process.on('uncaughtException', (error) => {
+  fail(error);
+  process.exit();
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -356,7 +439,6 @@ try {
     // Commander has printed the message (and the help); --help and --version end here too, with 0.
     process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = error instanceof CliError ? 1 : 2;
+    fail(error);
   }
 }

@@ -1,8 +1,10 @@
 // `npm start`: the whole platform on one machine, on real local engines, no AWS account.
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { startLocalPlatform } from '../local/embedded-platform.js';
+import { PortInUseError, startLocalPlatform } from '../local/embedded-platform.js';
 import { JavaMissingError } from '../local/dynamodb-local.js';
+import { PlatformLockedError } from '../local/platform-lock.js';
+import { isLogLevel, LOG_LEVELS } from '../local/platform-log.js';
 import type { HandlerSource } from '../local/function-modules.js';
 import { synthesizeApp } from '../local/synthesized-app.js';
 
@@ -14,6 +16,12 @@ const dataDir = process.env.HEADROOM_DATA_DIR ?? '.headroom';
 
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a whole number from 0 to 65535 (got ${process.env.PORT}).`);
+  process.exit(1);
+}
+// The terminal shows the handlers' log lines at this level and above; the log file in the data directory gets all.
+const logLevel = (process.env.HEADROOM_LOG_LEVEL || 'warn').toLowerCase();
+if (!isLogLevel(logLevel)) {
+  console.error(`HEADROOM_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${process.env.HEADROOM_LOG_LEVEL}).`);
   process.exit(1);
 }
 
@@ -63,6 +71,7 @@ try {
     port,
     handlers,
     adminToken: process.env.HEADROOM_ADMIN_TOKEN,
+    log: { terminalLevel: logLevel },
     ...(heartbeat ? { heartbeat } : {}),
   });
   const token = platform.demo?.token;
@@ -75,6 +84,8 @@ try {
         : 'Demo tenant "demo" exists; its token was rotated, so it is not shown (`npx headroom tokens rotate demo`).',
       `Try: curl -s ${platform.url}/v1/conversations -H "Authorization: Bearer ${token ?? '<token>'}"`,
       `Ops console: ${platform.url}/_ops${heartbeat ? ` (canary every ${heartbeat.canaryIntervalSeconds} s, heartbeat monitor every ${heartbeat.monitorPeriodSeconds} s)` : ' (canary and heartbeat monitor off)'}`,
+      `Logs: ${platform.logFile} (every line; this terminal shows alarms and handler logs at ${logLevel.toUpperCase()} and above` +
+        `${logLevel === 'debug' || logLevel === 'info' ? ')' : ', HEADROOM_LOG_LEVEL=info shows all of them)'}`,
       'Operator CLI: npx headroom --help. Stop with Ctrl-C.',
     ].join('\n'),
   );
@@ -98,7 +109,7 @@ try {
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && shutdown('parent exit'), 1000).unref();
 } catch (error) {
-  if (error instanceof JavaMissingError) {
+  if (error instanceof JavaMissingError || error instanceof PortInUseError || error instanceof PlatformLockedError) {
     console.error(error.message);
   } else {
     console.error('Headroom could not start:', error instanceof Error ? error.message : error);

@@ -3,7 +3,7 @@
 // manifest row says and configured through the same environment variables the Lambda functions get on AWS.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_CONFIG, type HeadroomConfig } from '../lib/config.js';
 import type { ShardTopology } from '../lambdas/core/tenancy/shard-topology.js';
@@ -22,6 +22,9 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { ensureTables } from './tables.js';
 import { ADMIN_TOKEN_FILE, readOrCreateSecret } from './local-secrets.js';
 import { redirectMetrics } from './metrics-sink.js';
+import { startPlatformLog, type LogLevel, type PlatformLog } from './platform-log.js';
+import { acquirePlatformLock } from './platform-lock.js';
+import { removePlatformUrl, writePlatformUrl } from './platform-address.js';
 import { ensureDemoTenant, type DemoTenant } from './demo-tenant.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { JOB_QUEUES, VISIBILITY_TIMEOUT_SECONDS } from '../lambdas/queues.js';
@@ -70,6 +73,12 @@ export interface LocalPlatformOptions {
   readonly handlers?: HandlerSource;
   /** Sees every invocation of every function, with its event and answer (the deploy rehearsal records them). */
   readonly onInvoke?: (invocation: Invocation) => void;
+  /**
+   * Routes this process's output while the platform runs (local/platform-log.ts): every line to the data directory's
+   * log file, handler log lines to the terminal only at `terminalLevel` and above. `npm start` sets it; when omitted
+   * the output is left alone (tests).
+   */
+  readonly log?: { readonly terminalLevel: LogLevel };
 }
 
 export interface Invocation {
@@ -95,6 +104,8 @@ export interface HeartbeatOptions {
 
 export interface LocalPlatform {
   readonly url: string;
+  /** Where every line of output goes when `log` was given. */
+  readonly logFile?: string;
   readonly adminToken: string;
   readonly dynamoEndpoint: string;
   readonly demo?: DemoTenant;
@@ -167,7 +178,8 @@ function configureRuntime(dynamo: DynamoDbLocal, sqs: SqsEmulator, environments:
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // As on Lambda; what reaches the terminal is local/platform-log.ts's decision, not the handlers'.
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
   });
   delete process.env.AWS_PROFILE;
 }
@@ -216,7 +228,19 @@ function unionOfEnvironments(environments: readonly Record<string, string>[]): R
   return union;
 }
 
-const listen = (server: Server, port: number) =>
+/** The platform's port is taken (most likely by another platform); `suggestion` was free a moment ago. */
+export class PortInUseError extends Error {
+  readonly type = 'port-in-use';
+
+  constructor(
+    readonly port: number,
+    readonly suggestion: number,
+  ) {
+    super(`Port ${port} is in use (another Headroom?). Start this one on another port: PORT=${suggestion} npm start`);
+  }
+}
+
+const bind = (server: Server, port: number) =>
   new Promise<number>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -225,24 +249,69 @@ const listen = (server: Server, port: number) =>
     });
   });
 
+/** Whether `port` can be listened on now (listens and closes again). */
+const isFree = (port: number) => {
+  const server = createServer();
+  return bind(server, port).then(
+    () => new Promise<boolean>((resolveClose) => server.close(() => resolveClose(true))),
+    () => false,
+  );
+};
+
+async function nextFreePort(port: number): Promise<number> {
+  for (let candidate = port + 1; candidate <= Math.min(port + 20, 65535); candidate++) if (await isFree(candidate)) return candidate;
+  return port + 1;
+}
+
+/** Listens on `port`; a taken port is a PortInUseError that names a free one. */
+async function listen(server: Server, port: number): Promise<number> {
+  try {
+    return await bind(server, port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port, await nextFreePort(port));
+    throw error;
+  }
+}
+
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const config = options.config ?? DEFAULT_CONFIG;
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Taken before anything starts: a second platform must not open the first one's tables, queues or port.
+  const lock = acquirePlatformLock(dataDir);
+  let dynamo: DynamoDbLocal;
+  try {
+    // Before DynamoDB Local and the handlers start, so a taken port is reported at once; the bridge may still lose
+    // a race for it, and says the same.
+    if (options.port !== 0) {
+      const probe = createServer();
+      await listen(probe, options.port);
+      await new Promise((resolveClose) => probe.close(resolveClose));
+    }
+    dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const adminToken = options.adminToken ?? readOrCreateSecret(dataDir, ADMIN_TOKEN_FILE);
   const cursorKey = readOrCreateSecret(dataDir, 'cursor-key');
-
-  const dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb') });
   const registry = createMetricsRegistry();
-  const closeMetrics = redirectMetrics(dataDir, registry);
+  const metricsSink = redirectMetrics(dataDir, registry);
+  const output: PlatformLog | undefined = options.log
+    ? startPlatformLog({ dataDir, terminalLevel: options.log.terminalLevel, onEmf: metricsSink.record })
+    : undefined;
   const running: { stop(): Promise<void> }[] = [];
   // Stops in reverse order of start: the bridge first (no new work), then relays, consumers, queues, tables.
   const stopAll = async () => {
+    // The CLI must not find a platform that is going away.
+    removePlatformUrl(dataDir);
     for (const part of running.reverse()) await part.stop();
     // Its services are stopped: no later module copy may find them.
     installEmbeddedHost(undefined);
-    await closeMetrics();
     await dynamo.stop();
+    output?.close();
+    await metricsSink.close();
+    lock.release();
   };
   try {
     process.env.AWS_REGION ??= 'us-east-1';
@@ -374,6 +443,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     });
     const port = await listen(bridge.server, options.port);
     url = `http://127.0.0.1:${port}`;
+    writePlatformUrl(dataDir, url);
     running.push({
       stop: () =>
         new Promise<void>((resolveClose) => {
@@ -408,6 +478,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
     return {
       url,
+      ...(output ? { logFile: output.file } : {}),
       registry,
       adminToken,
       dynamoEndpoint: dynamo.endpoint,

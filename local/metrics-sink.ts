@@ -1,7 +1,9 @@
 // Locally there is no CloudWatch to receive EMF, so the shared Metrics instance's output is redirected from stdout
 // to a file in the data directory (one EMF document per line), keeping the terminal readable and the heartbeat
 // metrics inspectable. The emitted documents are byte-for-byte what Lambda would print; each one is also parsed into
-// the in-process metrics registry that the heartbeat monitor and the ops console read.
+// the in-process metrics registry that the heartbeat monitor and the ops console read. A handler bundle carries its
+// own Metrics instance and prints to stdout, as on Lambda: `npm start`'s output routing (local/platform-log.ts) hands
+// those documents to the same sink.
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -27,12 +29,19 @@ export function captureMetrics(sink: (emfLine: string) => void): void {
   };
 }
 
+export interface MetricsSink {
+  /** Takes one EMF document printed elsewhere (by a handler bundle). */
+  record(emfLine: string): void;
+  close(): Promise<void>;
+}
+
 /** Appends every EMF document to the data directory's metrics file and, when given, feeds it to `registry`. */
-export function redirectMetrics(dataDir: string, registry?: MetricsRegistry): () => Promise<void> {
+export function redirectMetrics(dataDir: string, registry?: MetricsRegistry): MetricsSink {
   const stream = createWriteStream(join(dataDir, METRICS_FILE), { flags: 'a' });
-  captureMetrics((line) => {
+  const record = (line: string) => {
     stream.write(`${line}\n`);
     registry?.recordEmf(line);
-  });
-  return () => new Promise((resolve) => stream.end(resolve));
+  };
+  captureMetrics(record);
+  return { record, close: () => new Promise((resolve) => stream.end(resolve)) };
 }

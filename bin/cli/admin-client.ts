@@ -1,17 +1,45 @@
 // The CLI's only way to act: HTTP calls to the admin API. Locally it presents the platform's admin token; on AWS
 // it signs each call with SigV4 using the caller's own credentials (the admin routes are IAM-authorised). One
 // profile and one region serve both DescribeStacks and the signed calls, so the CLI never finds the API with one
-// identity and calls it with another; and every AWS failure becomes one sentence that says what to do.
+// identity and calls it with another; and every AWS failure becomes one sentence that says what to do. Locally it
+// finds the platform the way a second shell would: the URL `npm start` wrote to its data directory.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import { API_URL_OUTPUT } from '../../lib/stack-names.js';
+import { defaultDataDir, PLATFORM_URL_FILE, readPlatformUrl } from '../../local/platform-address.js';
+import { UsageError } from './arguments.js';
 
-/** The local platform, unless HEADROOM_ENDPOINT (or PORT, as `npm start` reads it) says otherwise. */
-export const DEFAULT_ENDPOINT = process.env.HEADROOM_ENDPOINT ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
+/** A refused or failed call (exit 1); `status` is the admin API's HTTP status when it answered with a problem. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
 
-export class CliError extends Error {}
+/** The local platform's URL, and what said so (named in the message when nothing answers there). */
+interface LocalEndpoint {
+  readonly url: string;
+  readonly from: string;
+}
+
+/**
+ * Without --endpoint: HEADROOM_ENDPOINT, else the URL a running `npm start` wrote to its data directory, else the
+ * port `npm start` takes (PORT, default 8787); so a second shell finds the platform without being told its port.
+ */
+function localEndpoint(dataDir: string): LocalEndpoint {
+  const configured = process.env.HEADROOM_ENDPOINT;
+  if (configured) return { url: configured, from: 'HEADROOM_ENDPOINT' };
+  const file = join(dataDir, PLATFORM_URL_FILE);
+  const written = readPlatformUrl(dataDir);
+  if (written) return { url: written, from: file };
+  const port = process.env.PORT ? 'PORT' : 'the default port';
+  return { url: `http://127.0.0.1:${process.env.PORT || 8787}`, from: `${port}, as no platform has written ${file}` };
+}
 
 type CredentialProvider = ReturnType<typeof fromNodeProviderChain>;
 
@@ -21,12 +49,14 @@ export interface AdminClient {
 }
 
 export interface ConnectOptions {
+  /** @default HEADROOM_ENDPOINT, else the platform-url of `dataDir`, else http://127.0.0.1:$PORT (8787) */
   readonly endpoint?: string;
   readonly stack?: string;
   readonly region?: string;
   /** AWS shared-config profile for DescribeStacks and for signing; its region applies unless `region` is given. */
   readonly profile?: string;
   readonly adminToken?: string;
+  /** The data directory of the local platform: its admin token and URL. @default HEADROOM_DATA_DIR, else .headroom */
   readonly dataDir?: string;
 }
 
@@ -163,9 +193,11 @@ async function endpointFromStack(
 function localAdminToken(options: ConnectOptions): string {
   const token = options.adminToken ?? process.env.HEADROOM_ADMIN_TOKEN;
   if (token) return token;
-  const file = join(options.dataDir ?? process.env.HEADROOM_DATA_DIR ?? '.headroom', 'admin-token');
+  const file = join(options.dataDir ?? defaultDataDir(), 'admin-token');
   if (!existsSync(file)) {
-    throw new CliError(`No admin token: start the platform with \`npm start\` (it writes ${file}) or set HEADROOM_ADMIN_TOKEN.`);
+    throw new CliError(
+      `No admin token in ${file}: start the platform with \`npm start\` (it writes one there), run the CLI with the platform's HEADROOM_DATA_DIR, or set HEADROOM_ADMIN_TOKEN.`,
+    );
   }
   return readFileSync(file, 'utf8').trim();
 }
@@ -183,7 +215,15 @@ async function sigV4Signer(region: string, credentials: CredentialProvider): Pro
 
 export async function connect(options: ConnectOptions): Promise<AdminClient> {
   const aws = options.stack === undefined ? undefined : await awsConnection({ ...options, stack: options.stack });
-  const endpoint = (aws?.endpoint ?? options.endpoint ?? DEFAULT_ENDPOINT).replace(/\/$/, '');
+  const { url: address, from } = aws
+    ? { url: aws.endpoint, from: `the ${API_URL_OUTPUT} output of stack ${options.stack}` }
+    : options.endpoint !== undefined
+      ? { url: options.endpoint, from: '--endpoint' }
+      : localEndpoint(options.dataDir ?? defaultDataDir());
+  if (!URL.canParse(address)) {
+    throw new UsageError(`Not a URL: ${JSON.stringify(address)} (taken from ${from}); give one such as http://127.0.0.1:8787.`);
+  }
+  const endpoint = address.replace(/\/$/, '');
   const base = new URL(endpoint);
   const adminToken = aws ? undefined : localAdminToken(options);
 
@@ -216,12 +256,23 @@ export async function connect(options: ConnectOptions): Promise<AdminClient> {
       try {
         response = await fetch(url, { method, headers, body: payload });
       } catch (error) {
+        const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
+        const advice = aws
+          ? 'check your network and --region, then retry'
+          : 'start the platform with `npm start`, or point the CLI at a running one with HEADROOM_DATA_DIR=<its data directory> or --endpoint <url> (--stack <name> for AWS)';
         throw new CliError(
-          `Cannot reach ${endpoint} (${(error as Error).cause ?? (error as Error).message}). Is the platform running (\`npm start\`), or pass --endpoint/--stack.`,
+          `Nothing answers at ${endpoint} (${cause?.code ?? cause?.message ?? (error as Error).message}; taken from ${from}); ${advice}.`,
         );
       }
       const text = await response.text();
-      const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        throw new CliError(
+          `${endpoint} (taken from ${from}) answered ${response.status} with something other than JSON: it is not a Headroom admin API.`,
+        );
+      }
       if (!response.ok) {
         const problem = (parsed ?? {}) as ProblemBody;
         // A 403 without a problem body is API Gateway refusing the signed call before the platform sees it.
@@ -233,6 +284,7 @@ export async function connect(options: ConnectOptions): Promise<AdminClient> {
         const fields = problem.errors?.map((error) => `  ${error.path}: ${error.message}`).join('\n');
         throw new CliError(
           `${response.status} ${problem.title ?? response.statusText}: ${problem.detail ?? text}${fields ? `\n${fields}` : ''}`,
+          response.status,
         );
       }
       return parsed as T;

@@ -6,7 +6,8 @@ import * as z from 'zod';
 import { routeIdSchema } from '../../lambdas/core/llm/llm-settings.js';
 import type { RouteStatus } from '../../lambdas/core/llm/llm-router.js';
 import type { RouteDrain } from '../../lambdas/core/llm/route-drains.js';
-import { CliError, type AdminClient } from './admin-client.js';
+import type { AdminClient } from './admin-client.js';
+import { UsageError } from './arguments.js';
 import { emit, table } from './output.js';
 
 interface Options {
@@ -21,7 +22,7 @@ export type Action = <A extends unknown[]>(
 const routeId = (raw: string) => {
   const parsed = z.strictObject({ routeId: routeIdSchema }).safeParse({ routeId: raw });
   if (!parsed.success)
-    throw new CliError(`Invalid route id ${JSON.stringify(raw)}: ${parsed.error.issues[0]?.message}. See \`headroom llm routes\`.`);
+    throw new UsageError(`Invalid route id ${JSON.stringify(raw)}: ${parsed.error.issues[0]?.message}. See \`headroom llm routes\`.`);
   return parsed.data.routeId;
 };
 
@@ -78,7 +79,10 @@ export function registerLlmCommands(program: Command, action: Action): void {
     llm
       .command(name)
       .description(description)
-      .argument('<route>', 'route id, as `headroom llm routes` lists it')
+      .argument(
+        '<route>',
+        'route id, as `headroom llm routes` lists it: sim-openai or sim-bedrock on `npm start`, the llm.routes keys on AWS',
+      )
       .option('--reason <text>', 'why, for the record')
       .action(
         action(async (client, options, raw: string, flags: { reason?: string }) => {

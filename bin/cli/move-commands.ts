@@ -1,16 +1,16 @@
 // `headroom shards list`, `headroom tenants move`, `headroom moves …`: tenant moves between shards as operators run
 // them. Arguments are validated with the API's own schemas before anything is sent; `moves status <id> --watch`
-// redraws a progress bar until the move needs the operator (soaking) or has finished.
-import { setTimeout as sleep } from 'node:timers/promises';
+// redraws the phase's progress until the move needs the operator (soaking) or has ended, then prints the move and
+// the command to run next.
 import type { Command } from 'commander';
 import { tenantPathSchema } from '../../lambdas/core/api-contract.js';
 import type { MoveView } from '../../lambdas/core/moves/move-admin.js';
 import { startMoveSchema } from '../../lambdas/core/tenancy/shard-topology.js';
 import type { AdminClient } from './admin-client.js';
 import { parseArgs } from './arguments.js';
-import { emit, keyValues, progressBar, table } from './output.js';
+import { emit, keyValues, nextLine, progressText, table, watchUntilSettled, type Connection } from './output.js';
 
-interface Options {
+interface Options extends Connection {
   readonly json?: boolean;
 }
 
@@ -24,11 +24,11 @@ const tenantOf = (id: string) => parseArgs(tenantPathSchema, { tenantId: id }).t
 const SHARD_COLUMNS = ['name', 'kind', 'dedicatedTo', 'tenants', 'items', 'writesPerSecond', 'moving'];
 const MOVE_COLUMNS = ['tenantId', 'from', 'to', 'phase', 'copied', 'lagMs', 'fenceMs', 'updatedAt'];
 
-/** One move as a few readable lines: where it is, how far, how far behind, what the cutover cost. */
-export function describeMove(move: MoveView): string {
+/** One move as a few readable lines: where it is, how far, how far behind, what the cutover cost, what is next. */
+export function describeMove(move: MoveView, connection: Connection = {}): string {
   const v = move.verify;
   return [
-    `${move.tenantId}: ${move.from} → ${move.to}  ${progressBar(move.progress)}  ${move.phase}`,
+    `${move.tenantId}: ${move.from} → ${move.to}  ${move.phase}  ${progressText(move.progress)}`,
     keyValues({
       id: move.id,
       copied: move.copied,
@@ -47,10 +47,13 @@ export function describeMove(move: MoveView): string {
     ...(v.samples.missing.length + v.samples.mismatched.length + v.samples.extra.length > 0
       ? [`sample keys: ${JSON.stringify(v.samples)}`]
       : []),
+    nextLine(move.progress.next, connection),
   ].join('\n');
 }
 
-const settled = (phase: string) => ['soaking', 'completed', 'cancelled', 'reversed'].includes(phase);
+/** The live line of `moves status --watch`. */
+export const moveFrame = (move: MoveView): string =>
+  `${move.phase.padEnd(12)}  ${progressText(move.progress)}${move.lastError ? `  (retrying after: ${move.lastError})` : ''}`;
 
 export function registerMoveCommands(program: Command, action: Action): void {
   program
@@ -76,7 +79,7 @@ export function registerMoveCommands(program: Command, action: Action): void {
         const tenantId = tenantOf(id);
         const body = parseArgs(startMoveSchema, { to: flags.to });
         const move = await client.request<MoveView>('POST', `/admin/tenants/${tenantId}/move`, body);
-        emit(options.json === true, move, () => `${describeMove(move)}\n\nFollow it with \`headroom moves status ${tenantId} --watch\`.`);
+        emit(options.json === true, move, () => describeMove(move, options));
       }),
     );
 
@@ -85,7 +88,7 @@ export function registerMoveCommands(program: Command, action: Action): void {
     .command('status')
     .description('every move (table), or one tenant’s move with its progress, lag, verify report and phase times')
     .argument('[id]', 'tenant id')
-    .option('--watch', 'redraw every second until the move is soaking or finished')
+    .option('--watch', 'redraw every second until the move is soaking or has ended, then print the next command')
     .action(
       action(async (client, options, id: string | undefined, flags: { watch?: boolean }) => {
         if (id === undefined) {
@@ -94,17 +97,12 @@ export function registerMoveCommands(program: Command, action: Action): void {
           return;
         }
         const tenantId = tenantOf(id);
-        for (;;) {
-          const move = await client.request<MoveView>('GET', `/admin/moves/${tenantId}`);
-          if (!flags.watch || options.json === true || settled(move.phase)) {
-            emit(options.json === true, move, () => describeMove(move));
-            return;
-          }
-          process.stdout.write(
-            `\r${progressBar(move.progress)}  ${move.phase.padEnd(12)}  copied ${move.copied}  lag ${move.lagMs ?? '-'} ms   `,
-          );
-          await sleep(1000);
-        }
+        const read = () => client.request<MoveView>('GET', `/admin/moves/${tenantId}`);
+        const move =
+          flags.watch && options.json !== true
+            ? await watchUntilSettled({ read, running: (view) => view.progress.running, frame: moveFrame })
+            : await read();
+        emit(options.json === true, move, () => describeMove(move, options));
       }),
     );
 
@@ -120,7 +118,7 @@ export function registerMoveCommands(program: Command, action: Action): void {
       .action(
         action(async (client, options, id: string) => {
           const move = await client.request<MoveView>('POST', `/admin/moves/${tenantOf(id)}/${name}`);
-          emit(options.json === true, move, () => describeMove(move));
+          emit(options.json === true, move, () => describeMove(move, options));
         }),
       );
   }

@@ -1,15 +1,14 @@
 // `headroom search …`: search generations and the index migration as operators run it. Arguments are validated
-// with the API's own schemas before anything is sent; `search migrate status` redraws progress bars while the
-// migration copies and verifies, and prints the per-tenant table once it needs the operator.
-import { setTimeout as sleep } from 'node:timers/promises';
+// with the API's own schemas before anything is sent; `search migrate status` redraws the phase's progress while
+// the runner works, and prints the per-tenant table and the command to run next once it needs the operator.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { searchCutoverSchema, searchRollbackSchema, startSearchMigrationSchema } from '../../lambdas/core/api-contract.js';
+import type { CutoverResult, RollbackResult } from '../../lambdas/core/migrations/index-migration-admin.js';
 import type { describeIndexMigration } from '../../lambdas/core/migrations/index-migration-report.js';
-import { CliError } from './admin-client.js';
 import type { Action } from './move-commands.js';
-import { parseArgs } from './arguments.js';
-import { emit, keyValues, progressBar, table } from './output.js';
+import { parseArgs, UsageError } from './arguments.js';
+import { emit, keyValues, nextLine, progressBar, progressText, table, watchUntilSettled, type Connection } from './output.js';
 
 type MigrationStatus = ReturnType<typeof describeIndexMigration>;
 
@@ -19,19 +18,16 @@ const tenantList = (value: string) =>
     .map((tenant) => tenant.trim())
     .filter(Boolean);
 
-const TENANT_COLUMNS = ['tenantId', 'shard', 'backfilled', 'verify', 'matching', 'mismatched', 'readGeneration', 'cutOverAt'];
-/** Phases in which the runner is busy and progress bars are worth watching. */
-const BUSY = new Set(['planned', 'copying', 'verifying', 'completing', 'cancelling']);
+const TENANT_COLUMNS = ['tenantId', 'shard', 'backfilled', 'verify', 'matching', 'differing', 'readGeneration', 'cutOverAt'];
 
-export function describeSearchMigration(status: MigrationStatus): string {
-  const { migration, totals, shadow, tenants } = status;
+export function describeSearchMigration(status: MigrationStatus, connection: Connection = {}): string {
+  const { migration, progress, totals, shadow, tenants } = status;
   const of = (n: number) => (totals.tenants === 0 ? 0 : n / totals.tenants);
-  const samples = tenants.filter((tenant) => tenant.mismatched);
   return [
-    `${migration.id}: ${migration.from} → ${migration.to}  phase ${migration.phase}${migration.lastError ? `  (last error: ${migration.lastError})` : ''}`,
-    `backfilled ${progressBar(of(totals.backfilled))}  ${totals.backfilled}/${totals.tenants} tenants, ${totals.documents} documents`,
-    `verified   ${progressBar(of(totals.verified))}  ${totals.verified}/${totals.tenants} tenants${totals.mismatched ? `, ${totals.mismatched} mismatched` : ''}`,
-    `cut over   ${progressBar(of(totals.cutOver))}  ${totals.cutOver}/${totals.tenants} tenants read ${migration.to}`,
+    `${migration.id}: ${migration.from} → ${migration.to}  ${migration.phase}  ${progressText(progress)}${migration.lastError ? `  (last error: ${migration.lastError})` : ''}`,
+    `backfilled ${progressBar(of(totals.tenantsBackfilled))}  ${totals.tenantsBackfilled}/${totals.tenants} tenants, ${totals.documentsBackfilled} documents copied`,
+    `verified   ${progressBar(of(totals.tenantsVerified))}  ${totals.tenantsVerified}/${totals.tenants} tenants${totals.tenantsDiffering ? `, ${totals.tenantsDiffering} still differing` : ''}`,
+    `cut over   ${progressBar(of(totals.tenantsCutOver))}  ${totals.tenantsCutOver}/${totals.tenants} tenants read ${migration.to}`,
     keyValues({
       'shadow reads': `${shadow.compared} compared, ${shadow.mismatched} mismatched (control ${shadow.controlAvgMs ?? '-'} ms, candidate ${shadow.candidateAvgMs ?? '-'} ms avg)`,
       'soak ends': migration.soakEndsAt,
@@ -43,11 +39,25 @@ export function describeSearchMigration(status: MigrationStatus): string {
     }),
     '',
     table(tenants, TENANT_COLUMNS),
-    ...samples
-      .filter((tenant) => (tenant.mismatched ?? 0) > 0)
+    ...tenants
+      .filter((tenant) => (tenant.differing ?? 0) > 0)
       .map((tenant) => `${tenant.tenantId} sample ids: ${JSON.stringify(tenant.samples)}`),
     ...(shadow.samples.length > 0 ? [`shadow mismatch samples: ${JSON.stringify(shadow.samples.slice(0, 5))}`] : []),
+    nextLine(progress.next, connection),
   ].join('\n');
+}
+
+/** The live line of `search migrate status` while the runner works. */
+export const searchFrame = (status: MigrationStatus): string =>
+  `${status.migration.phase.padEnd(12)}  ${progressText(status.progress)}${status.migration.lastError ? `  (retrying after: ${status.migration.lastError})` : ''}`;
+
+/** What a cutover or rollback changed, where the migration is now, and what to run next. */
+export function describeReadChange(result: CutoverResult | RollbackResult, connection: Connection = {}): string {
+  const changed =
+    'rolledBack' in result
+      ? `rolled back: ${result.rolledBack.join(', ') || '(none)'}`
+      : `cut over: ${result.cutOver.join(', ') || '(none)'}; already: ${result.alreadyCutOver.join(', ') || '(none)'}`;
+  return [changed, `${result.phase}  ${progressText(result.progress)}`, nextLine(result.progress.next, connection)].join('\n');
 }
 
 export function registerSearchCommands(program: Command, action: Action): void {
@@ -81,7 +91,7 @@ export function registerSearchCommands(program: Command, action: Action): void {
           try {
             mapping = JSON.parse(readFileSync(flags.mapping, 'utf8'));
           } catch (error) {
-            throw new CliError(`Cannot read the mapping file ${flags.mapping}: ${(error as Error).message}`);
+            throw new UsageError(`Cannot read the mapping file ${flags.mapping}: ${(error as Error).message}`);
           }
         }
         const body = parseArgs(startSearchMigrationSchema, {
@@ -101,23 +111,17 @@ export function registerSearchCommands(program: Command, action: Action): void {
 
   migrate
     .command('status')
-    .description('per tenant: backfilled, verified, mismatches, read generation; progress bars while the runner works')
-    .option('--no-watch', 'print once instead of redrawing while the runner copies and verifies')
+    .description('per tenant: backfilled, verified, differing, read generation; progress while the runner works, then the next command')
+    .option('--no-watch', 'print once instead of redrawing while the runner works')
     .action(
       action(async (client, options, flags: { watch: boolean }) => {
-        for (;;) {
-          const status = await client.request<MigrationStatus>('GET', '/admin/search/migration');
-          if (!flags.watch || options.json === true || !BUSY.has(status.migration.phase) || !process.stdout.isTTY) {
-            emit(options.json === true, status, () => describeSearchMigration(status));
-            return;
-          }
-          const { totals } = status;
-          const done = status.migration.phase === 'copying' ? totals.backfilled : totals.verified;
-          process.stdout.write(
-            `\r${status.migration.phase.padEnd(10)} ${progressBar(totals.tenants ? done / totals.tenants : 0)}  ${totals.documents} documents   `,
-          );
-          await sleep(1000);
-        }
+        const read = () => client.request<MigrationStatus>('GET', '/admin/search/migration');
+        // Watching is the default, so only a terminal watches: a script gets one answer and no wait.
+        const status =
+          flags.watch && options.json !== true && process.stdout.isTTY
+            ? await watchUntilSettled({ read, running: (value) => value.progress.running, frame: searchFrame })
+            : await read();
+        emit(options.json === true, status, () => describeSearchMigration(status, options));
       }),
     );
 
@@ -129,21 +133,13 @@ export function registerSearchCommands(program: Command, action: Action): void {
     .action(
       action(async (client, options, flags: { tenants?: string; percent?: string }) => {
         if ((flags.tenants === undefined) === (flags.percent === undefined))
-          throw new CliError('Give exactly one of --tenants a,b or --percent N. See --help.');
+          throw new UsageError('Give exactly one of --tenants a,b or --percent N. See --help.');
         const body = parseArgs(
           searchCutoverSchema,
           flags.tenants ? { tenants: tenantList(flags.tenants) } : { percent: Number(flags.percent) },
         );
-        const result = await client.request<{ cutOver: string[]; alreadyCutOver: string[] }>(
-          'POST',
-          '/admin/search/migration/cutover',
-          body,
-        );
-        emit(
-          options.json === true,
-          result,
-          () => `cut over: ${result.cutOver.join(', ') || '(none)'}; already: ${result.alreadyCutOver.join(', ') || '(none)'}`,
-        );
+        const result = await client.request<CutoverResult>('POST', '/admin/search/migration/cutover', body);
+        emit(options.json === true, result, () => describeReadChange(result, options));
       }),
     );
 
@@ -154,8 +150,8 @@ export function registerSearchCommands(program: Command, action: Action): void {
     .action(
       action(async (client, options, flags: { tenants: string }) => {
         const body = parseArgs(searchRollbackSchema, { tenants: tenantList(flags.tenants) });
-        const result = await client.request<{ rolledBack: string[] }>('POST', '/admin/search/migration/rollback', body);
-        emit(options.json === true, result, () => `rolled back: ${result.rolledBack.join(', ')}`);
+        const result = await client.request<RollbackResult>('POST', '/admin/search/migration/rollback', body);
+        emit(options.json === true, result, () => describeReadChange(result, options));
       }),
     );
 

@@ -1,6 +1,6 @@
 // The migrations admin API: every migration in flight (search and tenant moves), search generations, and the
 // search index migration's commands. Each route declares its input with the shared schemas and makes one call
-// into core; the work itself is done by the migration runner, which a start wakes.
+// into core; the work itself is done by the migration runner, which every command that changes the migration wakes.
 import { searchCutoverSchema, searchRollbackSchema, startSearchMigrationSchema } from '../core/api-contract.js';
 import { describeIndexMigration, summarizeMigration } from '../core/migrations/index-migration-report.js';
 import { wakeMigration } from '../composition/migration-launcher.js';
@@ -33,12 +33,21 @@ export const handler = adminApiHandler({
   'POST /admin/search/migration/cutover': {
     body: searchCutoverSchema,
     maxBodyBytes: ADMIN_BODY_BYTES.searchMigration,
-    handle: async ({ platform, body }) => json(200, await (await searchServicesOf(platform)).migration.cutover(body)),
+    handle: async ({ platform, body }) => {
+      const result = await (await searchServicesOf(platform)).migration.cutover(body);
+      // The runner may be asleep in a long wait; it goes on from the phase the cutover left.
+      await wakeMigration(platform, result.migrationId);
+      return json(200, result);
+    },
   },
   'POST /admin/search/migration/rollback': {
     body: searchRollbackSchema,
     maxBodyBytes: ADMIN_BODY_BYTES.searchMigration,
-    handle: async ({ platform, body }) => json(200, await (await searchServicesOf(platform)).migration.rollback(body.tenants)),
+    handle: async ({ platform, body }) => {
+      const result = await (await searchServicesOf(platform)).migration.rollback(body.tenants);
+      await wakeMigration(platform, result.migrationId);
+      return json(200, result);
+    },
   },
   'POST /admin/search/migration/complete': {
     handle: async ({ platform }) => {

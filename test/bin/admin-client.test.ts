@@ -1,10 +1,15 @@
-// The CLI's admin client: a local admin token, or on AWS an endpoint from stack outputs and SigV4-signed calls.
+// The CLI's admin client: a local admin token and the local platform's URL (found the way a second shell would),
+// or on AWS an endpoint from stack outputs and SigV4-signed calls.
 // CloudFormation is AWS-only, so DescribeStacks is stubbed and its request asserted; the signed HTTP request is
 // received by a real local server.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError, connect } from '../../bin/cli/admin-client.js';
+import { writePlatformUrl } from '../../local/platform-address.js';
 
 let server: Server;
 let url: string;
@@ -29,6 +34,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
   received.length = 0;
 });
 
@@ -72,6 +78,26 @@ describe('admin client', () => {
 
   it('says how to start the platform when nothing listens', async () => {
     const client = await connect({ endpoint: 'http://127.0.0.1:9', adminToken: 't' });
-    await expect(client.request('GET', '/admin/status')).rejects.toThrow(/Cannot reach .*npm start/);
+    await expect(client.request('GET', '/admin/status')).rejects.toThrow(/^Nothing answers at http:\/\/127.0.0.1:9 .*npm start/);
+  });
+
+  it('finds the local platform: --endpoint, else HEADROOM_ENDPOINT, else the URL in the data directory, else PORT', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'headroom-endpoint-'));
+    const endpointOf = async (endpoint?: string) =>
+      (await connect({ dataDir, adminToken: 't', ...(endpoint ? { endpoint } : {}) })).endpoint;
+    vi.stubEnv('HEADROOM_ENDPOINT', '');
+    vi.stubEnv('PORT', '9999');
+    expect(await endpointOf()).toBe('http://127.0.0.1:9999');
+    writePlatformUrl(dataDir, 'http://127.0.0.1:4321');
+    expect(await endpointOf()).toBe('http://127.0.0.1:4321');
+    vi.stubEnv('HEADROOM_ENDPOINT', 'http://127.0.0.1:5555');
+    expect(await endpointOf()).toBe('http://127.0.0.1:5555');
+    expect(await endpointOf('http://127.0.0.1:6666/')).toBe('http://127.0.0.1:6666');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps the HTTP status of a refused call, for the commands that act on it', async () => {
+    const client = await connect({ endpoint: url, adminToken: 't' });
+    expect(await client.request('GET', '/admin/tenants/ghost').catch((e: unknown) => e)).toMatchObject({ status: 404 });
   });
 });

@@ -1,5 +1,6 @@
-// A new user's first minutes: `npm start`, the README's curl walkthrough verbatim, the CLI, a clean stop with no
-// orphan Java process, a restart that keeps the data, and a clear exit when Java is missing.
+// A new user's first minutes: `npm start`, the README's curl walkthrough verbatim (pasted twice into a second shell
+// that knows only the platform's data directory and port), the CLI, a clean stop with no orphan Java process, a
+// restart that keeps the data, and a clear exit when Java is missing. No stack trace ever reaches the user.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/dynamodb-local.js';
 
 const root = resolve(import.meta.dirname, '../..');
+/** A line of a Node stack trace, which no command of the walkthrough or the CLI may print. */
+const STACK_FRAME = /^\s+at /m;
 
 /** The same walkthrough on the sources and on the shipped bundles (`npm start -- --bundles`). */
 describe.each([['sources'], ['bundles']] as const)('README walkthrough on `npm start` from the %s', (mode) => {
@@ -81,7 +84,23 @@ describe.each([['sources'], ['bundles']] as const)('README walkthrough on `npm s
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const block = /<!-- walkthrough -->\s*```bash\n([\s\S]*?)```/.exec(readme)?.[1];
     if (!block) throw new Error('README has no walkthrough block');
-    return block.replaceAll('http://127.0.0.1:8787', url);
+    return block;
+  }
+
+  /** The second terminal of the README: the platform's PORT and HEADROOM_DATA_DIR, and no other hint of its URL. */
+  function secondShellEnv(): NodeJS.ProcessEnv {
+    const { HEADROOM_ENDPOINT: _endpoint, HEADROOM_ADMIN_TOKEN: _token, ...env } = process.env;
+    return { ...env, PORT: String(port), HEADROOM_DATA_DIR: dataDir };
+  }
+
+  function pasteWalkthrough() {
+    const script = `set -euo pipefail\n${walkthroughScript()}\necho "TOKEN=$TOKEN"\necho "CONVERSATION=$CONVERSATION"`;
+    const run = spawnSync('bash', ['-c', script], { cwd: root, env: secondShellEnv(), encoding: 'utf8' });
+    return {
+      ...run,
+      token: /TOKEN=(hr_\S+)/.exec(run.stdout)?.[1] ?? '',
+      conversationId: /CONVERSATION=(\S+)/.exec(run.stdout)?.[1] ?? '',
+    };
   }
 
   beforeAll(async () => {
@@ -110,15 +129,10 @@ describe.each([['sources'], ['bundles']] as const)('README walkthrough on `npm s
     });
 
     it('runs the curl walkthrough verbatim', () => {
-      const script = `set -euo pipefail\n${walkthroughScript()}\necho "TOKEN=$TOKEN"\necho "CONVERSATION=$CONVERSATION"`;
-      const run = spawnSync('bash', ['-c', script], {
-        cwd: root,
-        env: { ...process.env, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENDPOINT: url },
-        encoding: 'utf8',
-      });
+      const run = pasteWalkthrough();
       expect(run.status, run.stderr).toBe(0);
-      token = /TOKEN=(hr_\S+)/.exec(run.stdout)?.[1] ?? '';
-      conversationId = /CONVERSATION=(\S+)/.exec(run.stdout)?.[1] ?? '';
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+      ({ token, conversationId } = run);
       expect(token).toMatch(/^hr_/);
       expect(run.stdout).toContain('"body":"Extinguisher on its way."');
       expect(run.stdout).toContain(`"id":"${conversationId}"`);
@@ -126,17 +140,33 @@ describe.each([['sources'], ['bundles']] as const)('README walkthrough on `npm s
       expect(run.stdout).toContain('"type":"https://headroom.dev/problems/validation-failed"');
     });
 
+    it('runs it again in the same platform: a new token for acme, the conversation replayed', async () => {
+      const run = pasteWalkthrough();
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stderr).not.toMatch(STACK_FRAME);
+      expect(run.stderr).toContain('Tenant acme already existed: its API token was rotated');
+      expect(run.token).toMatch(/^hr_/);
+      expect(run.token).not.toBe(token);
+      expect(run.conversationId).toBe(conversationId);
+      expect(run.stdout).toContain('"commentCount":2');
+      const old = await fetch(`${url}/v1/conversations`, { headers: { authorization: `Bearer ${token}` } });
+      expect(old.status).toBe(401);
+      token = run.token;
+    });
+
     it('drives the admin API with the CLI, as tables and as JSON', () => {
-      const env = { ...process.env, HEADROOM_DATA_DIR: dataDir };
-      const json = spawnSync('npx', ['headroom', 'status', '--json', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
+      // Nothing but the data directory: the CLI finds the platform through the URL `npm start` wrote there.
+      const { PORT: _port, ...env } = secondShellEnv();
+      const json = spawnSync('npx', ['headroom', 'status', '--json'], { cwd: root, env, encoding: 'utf8' });
       expect(json.status, json.stderr).toBe(0);
       // demo, canary (the heartbeat canary's tenant, created by `npm start`) and acme.
-      expect(JSON.parse(json.stdout)).toMatchObject({ tenants: 3 });
+      expect(JSON.parse(json.stdout)).toMatchObject({ endpoint: url, tenants: 3 });
       const human = spawnSync('npx', ['headroom', 'tenants', 'show', 'acme', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
       expect(human.stdout).toMatch(/^id\s+acme$/m);
       const bad = spawnSync('npx', ['headroom', 'tenants', 'show', 'NOT/VALID', '--endpoint', url], { cwd: root, env, encoding: 'utf8' });
-      expect(bad.status).toBe(1);
+      expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/tenant ids are/);
+      expect(bad.stderr).not.toMatch(STACK_FRAME);
     });
 
     it('drives flags and queues with the CLI, refusing an invalid flag file with the JSON path at fault', () => {
@@ -181,7 +211,8 @@ describe.each([['sources'], ['bundles']] as const)('README walkthrough on `npm s
       ({ child: platform, url } = await start());
       const response = await fetch(`${url}/v1/conversations/${conversationId}`, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({ id: conversationId, commentCount: 1 });
+      // One comment from each paste of the walkthrough.
+      expect(await response.json()).toMatchObject({ id: conversationId, commentCount: 2 });
     }, 200_000);
   });
 });

@@ -199,8 +199,18 @@ describe('search index migration under write traffic', () => {
       await sleep(300 + Math.random() * 1200);
       await platform.restartMigrationLoop();
     }
-    const verified = await eventually(status, (s) => s.migration.phase === 'cutting-over' && s.totals.verified === TENANTS.length, 90);
+    const verified = await eventually(
+      status,
+      (s) => s.migration.phase === 'cutting-over' && s.totals.tenantsVerified === TENANTS.length,
+      90,
+    );
     expect(verified.migration.phase).toBe('cutting-over');
+    // Verified means nothing left differing, whatever was written during the scans.
+    for (const tenant of verified.tenants) expect(tenant).toMatchObject({ verify: 'verified', differing: 0 });
+    expect(verified.progress).toMatchObject({
+      running: false,
+      next: { command: `headroom search migrate cutover --tenants ${TENANTS.join(',')}` },
+    });
     // While tenants still read g1, every search (shadowRate 1) also runs on g2 and is compared.
     expect((await search('globex', 'refund')).status).toBe(200);
     const shadow = (await status()).shadow;
@@ -212,8 +222,13 @@ describe('search index migration under write traffic', () => {
     const first = await admin('POST', '/admin/search/migration/cutover', { tenants: ['acme'] });
     expect(first.json.cutOver).toEqual(['acme']);
     expect((await admin('POST', '/admin/search/migration/rollback', { tenants: ['acme'] })).json.rolledBack).toEqual(['acme']);
-    expect((await admin('POST', '/admin/search/migration/cutover', { percent: 100 })).status).toBe(200);
-    await eventually(status, (s) => s.migration.phase === 'soaking', 30);
+    // The cutover that completes the set starts the soak itself: no waiting for the runner's next step.
+    const all = await admin('POST', '/admin/search/migration/cutover', { percent: 100 });
+    expect(all).toMatchObject({
+      status: 200,
+      json: { phase: 'soaking', progress: { next: { command: 'headroom search migrate complete' } } },
+    });
+    expect((await status()).migration.phase).toBe('soaking');
 
     stopWriters();
     await Promise.all(writers);

@@ -106,11 +106,21 @@ describe('tenant moves through the admin API', () => {
       { name: 'shard-2', kind: 'dedicated', dedicatedTo: 'bigco' },
     ]);
     expect(shards.find((shard) => shard.name === 'shard-1')?.tenants).toBe(1);
-    const status = await cli('moves', 'status', 'acme');
+    const status = await cli('moves', 'status', 'acme', '--watch');
     expect(status.status, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/acme: shard-0 → shard-1 {2}\[#+-*\] +\d+% {2}soaking/);
-    const refused = await cli('tenants', 'move', 'acme', '--to', 'nowhere');
+    const lines = status.stdout.trimEnd().split('\n');
+    // A soaking move shows what it waits for, not a percentage, and the watch ends with the command to run next.
+    expect(lines[0]).toMatch(/^acme: shard-0 → shard-1 {2}soaking {2}acme reads and writes shard-1 /);
+    expect(status.stdout).not.toMatch(/%/);
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^next: npx headroom moves complete acme --endpoint ${platform.url}( \\(after the soak, at [\\d:]+\\))?$`),
+    );
+    // A malformed shard name is a usage error (exit 2), caught before anything is sent; a refused move exits 1.
+    const malformed = await cli('tenants', 'move', 'acme', '--to', 'nowhere');
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toMatch(/shard names look like shard-<n>/);
+    const refused = await cli('tenants', 'move', 'acme', '--to', 'shard-9');
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/shard names look like shard-<n>/);
+    expect(refused.stderr).toMatch(/^error: 40\d /);
   }, 120_000);
 });

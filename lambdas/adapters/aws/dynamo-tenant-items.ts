@@ -46,6 +46,22 @@ export class DynamoTenantItems implements TenantItemSource {
     return Item;
   }
 
+  /**
+   * One listing entry per conversation, each carrying its comment count: a keys-and-one-number walk of the listing
+   * index instead of every partition. Approximate, since the tenant keeps writing while it runs.
+   */
+  async estimate(tenantId: TenantId): Promise<number> {
+    const buckets = await Promise.all(
+      Array.from({ length: LISTING_BUCKETS }, async (_, bucket) => {
+        let items = 0;
+        for await (const entry of this.listingEntries(tenantId, bucket, 'commentCount'))
+          items += 1 + (typeof entry.commentCount === 'number' ? entry.commentCount : 0);
+        return items;
+      }),
+    );
+    return buckets.reduce((sum, items) => sum + items, 0);
+  }
+
   async page(tenantId: TenantId, cursorText: string | undefined, limit: number): Promise<TenantItemPage> {
     const cursor: Cursor = cursorText ? decode(cursorText) : { p: 0, lo: '', hi: upTo(this.now()), b: 0 };
     const items: ShardItem[] = [];
@@ -105,24 +121,36 @@ export class DynamoTenantItems implements TenantItemSource {
   /** Partition keys of the tenant's conversations whose listing entry lies in (lo, hi], every bucket. */
   private async updatedBetween(tenantId: TenantId, lo: string, hi: string): Promise<string[]> {
     const pks = new Set<string>();
-    for (let bucket = 0; bucket < LISTING_BUCKETS; bucket++) {
-      let after: Record<string, unknown> | undefined;
-      do {
-        const { Items, LastEvaluatedKey } = await this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: LISTING_INDEX,
-            KeyConditionExpression: 'gsi1pk = :bucket AND gsi1sk BETWEEN :lo AND :hi',
-            ExpressionAttributeValues: { ':bucket': shardKeys.listingPartition(tenantId, bucket), ':lo': `${lo}\u0000`, ':hi': hi },
-            ProjectionExpression: 'pk',
-            ...(after ? { ExclusiveStartKey: after } : {}),
-          }),
-        );
-        for (const item of Items ?? []) pks.add(item.pk as string);
-        after = LastEvaluatedKey;
-      } while (after);
-    }
+    for (let bucket = 0; bucket < LISTING_BUCKETS; bucket++)
+      for await (const entry of this.listingEntries(tenantId, bucket, 'pk', { lo: `${lo}\u0000`, hi })) pks.add(entry.pk as string);
     return [...pks];
+  }
+
+  /** The listing entries of one of the tenant's buckets (optionally those sorting in [lo, hi]), every page. */
+  private async *listingEntries(
+    tenantId: TenantId,
+    bucket: number,
+    projection: string,
+    range?: { readonly lo: string; readonly hi: string },
+  ): AsyncGenerator<Record<string, unknown>> {
+    let after: Record<string, unknown> | undefined;
+    do {
+      const { Items, LastEvaluatedKey } = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: LISTING_INDEX,
+          KeyConditionExpression: range ? 'gsi1pk = :bucket AND gsi1sk BETWEEN :lo AND :hi' : 'gsi1pk = :bucket',
+          ExpressionAttributeValues: {
+            ':bucket': shardKeys.listingPartition(tenantId, bucket),
+            ...(range ? { ':lo': range.lo, ':hi': range.hi } : {}),
+          },
+          ProjectionExpression: projection,
+          ...(after ? { ExclusiveStartKey: after } : {}),
+        }),
+      );
+      yield* Items ?? [];
+      after = LastEvaluatedKey;
+    } while (after);
   }
 
   /** A conversation and all its comments (bookkeeping items such as idempotency keys live elsewhere). */

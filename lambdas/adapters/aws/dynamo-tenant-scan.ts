@@ -30,6 +30,10 @@ export class DynamoTenantScan implements TenantItemSource {
     return this.single.get(key);
   }
 
+  estimate(tenantId: TenantId): Promise<number> {
+    return this.single.estimate(tenantId);
+  }
+
   async page(tenantId: TenantId, cursor: string | undefined, limit: number): Promise<TenantItemPage> {
     const items: ShardItem[] = [];
     let start = cursor === undefined ? undefined : decode(cursor);

@@ -21,6 +21,10 @@ export class MemoryTenantItems implements TenantItemSource {
     return item && { ...item };
   }
 
+  async estimate(tenantId: TenantId): Promise<number> {
+    return (await this.page(tenantId, undefined, Number.MAX_SAFE_INTEGER)).items.length;
+  }
+
   async page(tenantId: TenantId, cursor: string | undefined, limit: number): Promise<TenantItemPage> {
     const prefix = `T#${tenantId}#`;
     const keys = [...this.items.keys()]

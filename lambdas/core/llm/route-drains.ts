@@ -1,6 +1,7 @@
 // Operator drains: `headroom llm drain <route>` takes a route out of rotation on every instance, not just the one
 // that served the admin call, so the drain is stored and each instance re-reads it at most every `ttlSeconds`.
 // If the store is unreachable the last known drains stay in force: an unreadable table must not undrain a route.
+// Only configured routes can be drained, and a name that is not one is answered with the names that are.
 import { Problem } from '../problems.js';
 import type { LlmSettings, RouteId } from './llm-settings.js';
 import type { Clock } from '../ports.js';
@@ -47,7 +48,11 @@ export function createRouteDrains(store: RouteDrainStore, settings: LlmSettings,
     },
     async set(route, isDrained, by, reason) {
       if (!settings.routes[route]) {
-        throw new Problem('not-found', `There is no LLM route named ${route}. List them with \`headroom llm routes\`.`);
+        const known = Object.keys(settings.routes).join(', ');
+        throw new Problem(
+          'not-found',
+          `There is no LLM route named ${route}; the routes are ${known} (\`headroom llm routes\` shows their state).`,
+        );
       }
       const drain: RouteDrain = { route, drained: isDrained, at: clock.now().toISOString(), by, ...(reason ? { reason } : {}) };
       await store.put(drain);

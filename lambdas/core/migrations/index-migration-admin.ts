@@ -9,22 +9,45 @@ import { advance, newMigration } from './migration-runner.js';
 import { generationNumber, generationView, READ_GENERATION_FLAG } from '../search/search-generations.js';
 import type { Generation, SearchMapping } from '../search/search-index.js';
 import {
+  everyTenantCutOver,
   INDEX_MIGRATION_PRINCIPAL,
   indexMigrationPlaybook,
   migrationIdFor,
   migrationProgress,
+  soakFrom,
   type IndexMigrationDeps,
   type IndexMigrationParams,
   type IndexMigrationRecord,
+  type IndexMigrationTenant,
   type TenantProgress,
 } from './index-migration.js';
+import { indexMigrationProgress, soakEndsAt } from './index-migration-progress.js';
+import type { MigrationProgress } from './migration-progress.js';
 
 type Record_ = IndexMigrationRecord;
+
+export interface CutoverResult {
+  readonly migrationId: string;
+  readonly cutOver: string[];
+  readonly alreadyCutOver: string[];
+  /** The migration's phase after the cutover: `soaking` once every tenant reads the new generation. */
+  readonly phase: string;
+  readonly progress: MigrationProgress;
+}
+
+export interface RollbackResult {
+  readonly migrationId: string;
+  readonly rolledBack: string[];
+  readonly phase: string;
+  readonly progress: MigrationProgress;
+}
 
 export function indexMigrationAdmin(deps: IndexMigrationDeps) {
   const now = () => deps.clock.now();
   const secondsSince = (iso: string | undefined) => (iso ? (now().getTime() - Date.parse(iso)) / 1000 : Infinity);
   const { get: progress, put: putProgress, all: progressOf, tenantIds: allTenantIds } = migrationProgress(deps);
+  const progressNow = (record: Record_, rows: readonly IndexMigrationTenant[]) =>
+    indexMigrationProgress(record, rows, { now: now(), settleSeconds: deps.settleSeconds });
 
   async function active(): Promise<Record_ | undefined> {
     const all = (await deps.store.list('search-index')) as unknown as Record_[];
@@ -102,7 +125,7 @@ export function indexMigrationAdmin(deps: IndexMigrationDeps) {
     },
 
     /** Moves reads of the given tenants (or a sticky percentage of all tenants) to the new generation. */
-    async cutover(selection: { tenants?: string[]; percent?: number }): Promise<{ cutOver: string[]; alreadyCutOver: string[] }> {
+    async cutover(selection: { tenants?: string[]; percent?: number }): Promise<CutoverResult> {
       const record = await require();
       if (!['verifying', 'cutting-over', 'soaking'].includes(record.phase))
         throw new Problem(
@@ -139,11 +162,24 @@ export function indexMigrationAdmin(deps: IndexMigrationDeps) {
           });
         }
       }
-      return { cutOver: fresh, alreadyCutOver: chosen.filter((tenant) => !fresh.includes(tenant)) };
+      // The soak starts with the cutover that completes the set, not on a later runner step.
+      const rows = await progressOf(record.id);
+      const after = everyTenantCutOver(everyone, rows)
+        ? await operatorChange((current) =>
+            ['verifying', 'cutting-over'].includes(current.phase) ? { phase: 'soaking', params: soakFrom(current.params, now()) } : current,
+          )
+        : record;
+      return {
+        migrationId: record.id,
+        cutOver: fresh,
+        alreadyCutOver: chosen.filter((tenant) => !fresh.includes(tenant)),
+        phase: after.phase,
+        progress: progressNow(after, rows),
+      };
     },
 
     /** Moves reads of the given tenants back to the old generation (possible until `complete`). */
-    async rollback(tenants: string[]): Promise<{ rolledBack: string[] }> {
+    async rollback(tenants: string[]): Promise<RollbackResult> {
       const record = await require();
       if (!['verifying', 'cutting-over', 'soaking'].includes(record.phase))
         throw new Problem('migration-not-ready', `Nothing to roll back: the migration is ${record.phase}.`);
@@ -155,25 +191,44 @@ export function indexMigrationAdmin(deps: IndexMigrationDeps) {
           await putProgress(record.id, tenant, before, { ...rest, cutOver: false });
         }
       }
-      await operatorChange((current) =>
+      const after = await operatorChange((current) =>
         current.phase === 'soaking' ? { phase: 'cutting-over', params: { ...current.params, pass: undefined } } : current,
       );
-      return { rolledBack: tenants };
+      return { migrationId: record.id, rolledBack: tenants, phase: after.phase, progress: progressNow(after, await progressOf(after.id)) };
     },
 
     async complete(): Promise<Record_> {
+      const current = await require();
+      if (!['soaking', 'completing'].includes(current.phase)) {
+        // Say what the migration waits for: the tenants still reading the old generation, and the command that moves them.
+        const everyone = await allTenantIds();
+        const rows = await progressOf(current.id);
+        const cut = new Set(rows.filter((row) => row.data.cutOver).map((row) => row.tenantId));
+        const waiting = everyone.filter((tenant) => !cut.has(tenant));
+        const next = progressNow(current, rows).next;
+        throw new Problem(
+          'migration-not-ready',
+          `Complete is possible once every tenant reads ${current.params.to} and the soak has passed; the migration is ${current.phase}${
+            waiting.length > 0
+              ? ` and ${waiting.length} tenant(s) still read ${current.params.from} (${waiting.slice(0, 10).join(', ')}${waiting.length > 10 ? ', …' : ''})`
+              : ''
+          }. Next: \`${next.command}\`.`,
+          { waitingFor: waiting },
+        );
+      }
       return operatorChange((record) => {
         if (record.phase === 'completing') return record;
         if (record.phase !== 'soaking')
           throw new Problem(
             'migration-not-ready',
-            `Complete is possible after every tenant is cut over and the soak period; the migration is ${record.phase}.`,
+            `The migration moved to ${record.phase} meanwhile; check \`headroom search migrate status\`.`,
           );
         const remaining = record.params.soakSeconds - secondsSince(record.params.since);
         if (remaining > 0)
           throw new Problem(
             'migration-not-ready',
-            `Still soaking for ${Math.ceil(remaining)} s; the old generation stays until then. Try again later.`,
+            `Still soaking for ${Math.ceil(remaining)} s (until ${soakEndsAt(record)}); the old generation stays until then. Try again later.`,
+            { retryAfterSeconds: Math.ceil(remaining) },
           );
         return { phase: 'completing', params: { ...record.params, since: undefined } };
       });
@@ -199,7 +254,7 @@ export function indexMigrationAdmin(deps: IndexMigrationDeps) {
         throw error;
       });
       const tenants = (await progressOf(record.id)).sort((a, b) => a.tenantId.localeCompare(b.tenantId));
-      return { migration: record, tenants };
+      return { migration: record, tenants, progress: progressNow(record, tenants) };
     },
 
     async generations() {

@@ -12,8 +12,8 @@ import type { Clock, ControlStore, MigrationStore, SearchGenerationStore } from 
 import { READ_GENERATION_FLAG, type GenerationRecord } from '../search/search-generations.js';
 import { toSearchDocument, type Generation, type SearchIndex, type SearchMapping, type VersionEntry } from '../search/search-index.js';
 import type { ShardItem, TenantItemSource } from '../tenancy/tenant-items.js';
-import type { ShardName, TenantId } from '../tenancy/tenancy.js';
-import { diffVersions, latestById, type VersionDiff } from './version-diff.js';
+import type { ShardName, TenantId, TenantProfile } from '../tenancy/tenancy.js';
+import { compareVersions, diffCounts, diffVersions, latestById, type Comparison, type VersionDiff } from './version-diff.js';
 
 export const INDEX_MIGRATION_PHASES = [
   'planned',
@@ -36,8 +36,8 @@ export interface IndexMigrationParams {
   readonly soakSeconds: number;
   /** The current pass over the tenant listing (backfill or verify). */
   readonly pass?: TenantPass;
-  /** Backfill of the tenant at the head of the queue: its item cursor. */
-  readonly itemCursor?: string;
+  /** Tenants when the migration began (new ones may join): the total its progress is measured against. */
+  readonly tenantCount?: number;
   /** When the phase's waiting started (settling caches, soaking). */
   readonly since?: string;
 }
@@ -53,18 +53,29 @@ export interface TenantPass {
 
 export type VerifyState = 'pending' | 'verified' | 'mismatched';
 
+/**
+ * A tenant's last verification. Every count is taken after the re-checks: an id that differed in the scan only
+ * because a write was in flight, and was equal when read again, is matching, never mismatched.
+ */
+export interface TenantVerifyReport extends Omit<VersionDiff, 'differing'> {
+  /** Ids that differed in the scan and were read again on both sides. */
+  readonly rechecked: number;
+  /** Documents copied again from the source because they still differed after the re-reads. */
+  readonly repaired: number;
+}
+
 export interface TenantProgress {
   readonly shard: ShardName;
+  /** Documents the backfill scan copied into the new generation, each page counted once however often it ran. */
   readonly backfilled: number;
+  /** The tenant's documents estimated when its backfill began: the total its progress is measured against. */
+  readonly estimated?: number;
+  /** Where the backfill continues; saved together with `backfilled`, so a page run again is never counted twice. */
+  readonly backfillCursor?: string;
   readonly backfillDone: boolean;
+  /** `verified` only when the last verification left nothing differing (`mismatched`: something still did). */
   readonly verify: VerifyState;
-  readonly diff?: Omit<VersionDiff, 'differing'> & {
-    /** Ids that differed in the scan and were read again. */
-    readonly rechecked: number;
-    /** Documents copied again from the source after the re-checks. */
-    readonly repaired: number;
-    readonly stillDiffering: number;
-  };
+  readonly diff?: TenantVerifyReport;
   readonly verifiedAt?: string;
   readonly cutOver: boolean;
   readonly cutOverAt?: string;
@@ -110,9 +121,11 @@ export function migrationProgress(deps: Pick<IndexMigrationDeps, 'store' | 'cont
       return (await deps.store.getTenant(id, tenantId)) as IndexMigrationTenant | undefined;
     },
 
-    async put(id: string, tenantId: string, before: IndexMigrationTenant | undefined, data: TenantProgress): Promise<void> {
-      const ok = await deps.store.putTenant({ migrationId: id, tenantId, data, version: (before?.version ?? 0) + 1 }, before?.version ?? 0);
-      if (!ok) throw new Error(`tenant ${tenantId} progress changed concurrently; the step will be retried`);
+    async put(id: string, tenantId: string, before: IndexMigrationTenant | undefined, data: TenantProgress): Promise<IndexMigrationTenant> {
+      const row = { migrationId: id, tenantId, data, version: (before?.version ?? 0) + 1 };
+      if (!(await deps.store.putTenant(row, before?.version ?? 0)))
+        throw new Error(`tenant ${tenantId} progress changed concurrently; the step will be retried`);
+      return row;
     },
 
     async all(id: string): Promise<IndexMigrationTenant[]> {
@@ -172,26 +185,43 @@ export function indexMigrationPlaybook(deps: IndexMigrationDeps): Playbook<Index
 
   const passFinished = (params: IndexMigrationParams) => params.pass?.done === true;
 
-  async function backfillStep(record: Record_): Promise<StepResult<IndexMigrationParams>> {
-    const { params } = record;
-    if (passFinished(params)) return { phase: 'verifying', params: { ...params, pass: undefined, itemCursor: undefined } };
-    const { tenant, params: moved } = await nextTenant(params);
-    if (!tenant) return { phase: 'verifying', params: { ...moved, pass: undefined, itemCursor: undefined } };
-    const before = await progress(record.id, tenant);
-    const profile = await deps.control.getTenant(tenant as TenantId);
-    if (!profile || before?.data.backfillDone) return { phase: 'copying', params: { ...popTenant(moved), itemCursor: undefined } };
-    const page = await deps.items(profile.shard).page(profile.tenantId, params.itemCursor, deps.pageSize);
+  /**
+   * Copies the next page of one tenant's backfill and saves the count with the cursor in one conditional write, so
+   * progress moves page by page and a page copied again after a crash is not counted again.
+   */
+  async function backfillPage(
+    record: Record_,
+    profile: TenantProfile,
+    before: IndexMigrationTenant | undefined,
+  ): Promise<IndexMigrationTenant> {
+    // A tenant that moved shard since its backfill began starts again: the cursor belongs to the other shard.
+    const resumed = before?.data.shard === profile.shard ? before.data : undefined;
+    const items = deps.items(profile.shard);
+    const estimated = resumed?.estimated ?? (await items.estimate(profile.tenantId));
+    const page = await items.page(profile.tenantId, resumed?.backfillCursor, deps.pageSize);
     const documents = page.items.flatMap((item) => toSearchDocument(item) ?? []);
-    if (documents.length > 0) await deps.search.bulkUpsert(params.to, documents);
-    await putProgress(record.id, tenant, before, {
+    if (documents.length > 0) await deps.search.bulkUpsert(record.params.to, documents);
+    return putProgress(record.id, profile.tenantId, before, {
       shard: profile.shard,
-      backfilled: (before?.data.backfilled ?? 0) + documents.length,
+      estimated,
+      backfilled: (resumed?.backfilled ?? 0) + documents.length,
+      ...(page.cursor === undefined ? {} : { backfillCursor: page.cursor }),
       backfillDone: page.cursor === undefined,
       verify: 'pending',
-      cutOver: false,
+      cutOver: before?.data.cutOver ?? false,
     });
-    if (page.cursor !== undefined) return { phase: 'copying', params: { ...moved, itemCursor: page.cursor } };
-    return { phase: 'copying', params: { ...popTenant(moved), itemCursor: undefined } };
+  }
+
+  async function backfillStep(record: Record_): Promise<StepResult<IndexMigrationParams>> {
+    const { params } = record;
+    if (passFinished(params)) return { phase: 'verifying', params: { ...params, pass: undefined } };
+    const { tenant, params: moved } = await nextTenant(params);
+    if (!tenant) return { phase: 'verifying', params: { ...moved, pass: undefined } };
+    const before = await progress(record.id, tenant);
+    const profile = await deps.control.getTenant(tenant as TenantId);
+    if (!profile || before?.data.backfillDone) return { phase: 'copying', params: popTenant(moved) };
+    const after = await backfillPage(record, profile, before);
+    return { phase: 'copying', params: after.data.backfillDone ? popTenant(moved) : moved };
   }
 
   /** Source of truth for one tenant as id + version, read fully from its shard. */
@@ -212,34 +242,18 @@ export function indexMigrationPlaybook(deps: IndexMigrationDeps): Playbook<Index
   /**
    * Verifies one tenant: a full id + version scan of both sides, then the ids that differed are re-read on both
    * sides after the pipeline had a moment to deliver in-flight changes; what still differs is copied again from
-   * the source (version-guarded, so a concurrent newer write still wins) and read once more.
+   * the source (version-guarded, so a concurrent newer write still wins) and read once more. The report counts
+   * each id as it stood at its last read, so `verified` and a difference can never be shown together.
    */
   async function verifyTenant(record: Record_, tenantId: string): Promise<void> {
     const profile = await deps.control.getTenant(tenantId as TenantId);
     if (!profile) return;
     const to = record.params.to;
     let before = await progress(record.id, tenantId);
-    if (!before?.data.backfillDone) {
-      // A tenant created after the backfill pass: what it has arrived through dual-write, but copy anyway.
-      let cursor: string | undefined;
-      let copied = 0;
-      do {
-        const page = await deps.items(profile.shard).page(profile.tenantId, cursor, deps.pageSize);
-        const documents = page.items.flatMap((item) => toSearchDocument(item) ?? []);
-        if (documents.length > 0) await deps.search.bulkUpsert(to, documents);
-        copied += documents.length;
-        cursor = page.cursor;
-      } while (cursor !== undefined);
-      await putProgress(record.id, tenantId, before, {
-        shard: profile.shard,
-        backfilled: copied,
-        backfillDone: true,
-        verify: 'pending',
-        cutOver: before?.data.cutOver ?? false,
-      });
-      before = await progress(record.id, tenantId);
-    }
+    // A tenant created after the backfill pass: what it has arrived through dual-write, but copy anyway.
+    while (!before?.data.backfillDone) before = await backfillPage(record, profile, before);
     const diff = diffVersions(await sourceVersions(profile.shard, profile.tenantId), await deps.search.scanVersions(to, profile.tenantId));
+    const outcome = new Map<string, Comparison>();
     let differing = diff.differing;
     let repaired = 0;
     for (let attempt = 0; differing.length > 0 && attempt < RECHECKS; attempt++) {
@@ -249,32 +263,34 @@ export function indexMigrationPlaybook(deps: IndexMigrationDeps): Playbook<Index
         const repairs = source.flatMap((item) => (item ? (toSearchDocument(item) ?? []) : []));
         if (repairs.length > 0) repaired += (await deps.search.bulkUpsert(to, repairs)).filter((result) => result === 'applied').length;
       }
-      differing = await stillDiffering(to, profile.tenantId, differing, source);
+      for (const [id, comparison] of await recheck(to, profile.tenantId, differing, source)) outcome.set(id, comparison);
+      differing = differing.filter((id) => !['matching', 'absent'].includes(outcome.get(id) as Comparison));
     }
-    const { differing: _all, ...report } = diff;
-    const verified = differing.length === 0;
+    const report = settledReport(diff, outcome, { rechecked: diff.differing.length, repaired });
+    const verified = report.mismatched + report.missing + report.extra === 0;
     await putProgress(record.id, tenantId, before, {
-      ...(before?.data as TenantProgress),
+      ...before.data,
       shard: profile.shard,
       verify: verified ? 'verified' : 'mismatched',
-      diff: { ...report, rechecked: diff.differing.length, repaired, stillDiffering: differing.length },
+      diff: report,
       ...(verified ? { verifiedAt: now().toISOString() } : {}),
     });
   }
 
-  async function stillDiffering(
+  /** The given ids compared again: the source items as just re-read, the new generation's versions read now. */
+  async function recheck(
     to: Generation,
     tenantId: TenantId,
     ids: readonly string[],
     source: readonly (ShardItem | undefined)[],
-  ): Promise<string[]> {
+  ): Promise<Map<string, Comparison>> {
     const target = new Map((await deps.search.versionsOf(to, tenantId, ids)).map((entry) => [entry.id, entry]));
-    return ids.filter((id, i) => {
-      const doc = source[i] && toSearchDocument(source[i]);
-      const indexed = target.get(id);
-      if (!doc) return indexed !== undefined;
-      return !indexed || indexed.v !== doc.v || indexed.deleted !== doc.deleted;
-    });
+    return new Map(
+      ids.map((id, i) => {
+        const doc = source[i] && toSearchDocument(source[i]);
+        return [id, compareVersions(doc ? { id, v: doc.v, deleted: doc.deleted } : undefined, target.get(id))];
+      }),
+    );
   }
 
   async function verifyStep(record: Record_): Promise<StepResult<IndexMigrationParams>> {
@@ -324,7 +340,7 @@ export function indexMigrationPlaybook(deps: IndexMigrationDeps): Playbook<Index
           if (!from)
             await deps.generations.put({ generation: params.from, status: 'serving', version: 1, createdAt: now().toISOString() }, 0);
           await ensureReadFlag(params);
-          return { phase: 'copying', params: { ...params, since: now().toISOString() } };
+          return { phase: 'copying', params: { ...params, tenantCount: (await allTenantIds()).length, since: now().toISOString() } };
         }
         case 'copying': {
           // Dual-write is on once every indexer instance has re-read the registry; only then is a backfill complete.
@@ -334,13 +350,13 @@ export function indexMigrationPlaybook(deps: IndexMigrationDeps): Playbook<Index
         }
         case 'verifying':
         case 'cutting-over': {
-          if (record.phase === 'cutting-over' && passFinished(params)) {
-            const tenants = await progressOf(record.id);
-            const everyone = await allTenantIds();
-            const cut = new Set(tenants.filter((tenant) => tenant.data.cutOver).map((tenant) => tenant.tenantId));
-            if (everyone.every((tenant) => cut.has(tenant)))
-              return { phase: 'soaking', params: { ...params, pass: undefined, since: now().toISOString() } };
-          }
+          // The cutover command starts the soak itself; this catches a tenant created or removed meanwhile.
+          if (
+            record.phase === 'cutting-over' &&
+            passFinished(params) &&
+            everyTenantCutOver(await allTenantIds(), await progressOf(record.id))
+          )
+            return { phase: 'soaking', params: soakFrom(params, now()) };
           return verifyStep(record);
         }
         case 'soaking': {
@@ -403,6 +419,36 @@ export function indexMigrationPlaybook(deps: IndexMigrationDeps): Playbook<Index
   }
 
   return playbook;
+}
+
+/** The soak starts once every tenant reads the new generation. */
+export function everyTenantCutOver(tenantIds: readonly string[], rows: readonly IndexMigrationTenant[]): boolean {
+  const cut = new Set(rows.filter((row) => row.data.cutOver).map((row) => row.tenantId));
+  return tenantIds.every((tenant) => cut.has(tenant));
+}
+
+/** The migration's state as its soak begins (`since` is when the soak period started). */
+export const soakFrom = (params: IndexMigrationParams, at: Date): IndexMigrationParams => ({
+  ...params,
+  pass: undefined,
+  since: at.toISOString(),
+});
+
+/** The final counts of a verification: the scan's, with every differing id counted as it stood when last re-read. */
+function settledReport(
+  scan: VersionDiff,
+  /** Every id that differed in the scan, as its last re-check found it. */
+  outcome: ReadonlyMap<string, Comparison>,
+  recheck: { readonly rechecked: number; readonly repaired: number },
+): TenantVerifyReport {
+  const differing = { mismatched: [] as string[], missing: [] as string[], extra: [] as string[] };
+  let matching = scan.matching;
+  for (const id of scan.differing) {
+    const comparison = outcome.get(id) as Comparison;
+    if (comparison === 'matching') matching++;
+    else if (comparison !== 'absent') differing[comparison].push(id);
+  }
+  return { ...diffCounts(matching, differing), ...recheck };
 }
 
 function itemKey(tenantId: TenantId, documentId: string): { pk: string; sk: string } {

@@ -18,6 +18,15 @@ export interface VersionDiff {
   readonly differing: string[];
 }
 
+/** How one id compares across the two sides; `absent` when neither has it (so it is no document at all). */
+export type Comparison = 'matching' | 'mismatched' | 'missing' | 'extra' | 'absent';
+
+export function compareVersions(source: VersionEntry | undefined, target: VersionEntry | undefined): Comparison {
+  if (!source) return target ? 'extra' : 'absent';
+  if (!target) return 'missing';
+  return source.v === target.v && source.deleted === target.deleted ? 'matching' : 'mismatched';
+}
+
 /** Compares two id-sorted lists (as `scanVersions` returns them). */
 export function diffVersions(source: readonly VersionEntry[], target: readonly VersionEntry[]): VersionDiff {
   const mismatched: string[] = [];
@@ -36,12 +45,21 @@ export function diffVersions(source: readonly VersionEntry[], target: readonly V
       extra.push(right.id);
       j++;
     } else if (left && right) {
-      if (left.v === right.v && left.deleted === right.deleted) matching++;
+      if (compareVersions(left, right) === 'matching') matching++;
       else mismatched.push(left.id);
       i++;
       j++;
     }
   }
+  return { ...diffCounts(matching, { mismatched, missing, extra }), differing: [...mismatched, ...missing, ...extra] };
+}
+
+/** The counts and capped samples of a comparison, from the matching count and the ids that differ, by kind. */
+export function diffCounts(
+  matching: number,
+  differing: { readonly mismatched: readonly string[]; readonly missing: readonly string[]; readonly extra: readonly string[] },
+): Omit<VersionDiff, 'differing'> {
+  const { mismatched, missing, extra } = differing;
   return {
     processed: matching + mismatched.length + missing.length + extra.length,
     matching,
@@ -53,7 +71,6 @@ export function diffVersions(source: readonly VersionEntry[], target: readonly V
       missing: missing.slice(0, SAMPLE_LIMIT),
       extra: extra.slice(0, SAMPLE_LIMIT),
     },
-    differing: [...mismatched, ...missing, ...extra],
   };
 }
 

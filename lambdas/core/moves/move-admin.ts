@@ -6,7 +6,9 @@ import { Problem } from '../problems.js';
 import { advance, isTerminal, newMigration, type MigrationRecord } from '../migrations/migration-runner.js';
 import type { Clock, ControlStore, MigrationStore } from '../ports.js';
 import { refuseMove, shardKind, type ShardTopology } from '../tenancy/shard-topology.js';
-import { initialMoveParams, MOVE_PHASES, type MovePhase, type TenantMoveParams } from './tenant-move.js';
+import type { MigrationProgress } from '../migrations/migration-progress.js';
+import { completableAt, moveProgress, type MoveProgressContext } from './move-progress.js';
+import { initialMoveParams, type TenantMoveParams } from './tenant-move.js';
 import type { ShardName, TenantId } from '../tenancy/tenancy.js';
 
 /** Per-shard figures that come from outside the control table (DynamoDB's item count, consumed write units). */
@@ -32,8 +34,9 @@ export interface MoveView {
   readonly from: string;
   readonly to: string;
   readonly phase: string;
-  /** 0-1 along the phases of a successful move. */
-  readonly progress: number;
+  /** How far the current phase is, and what the operator runs next (move-progress.ts). */
+  readonly progress: MigrationProgress;
+  /** Items the backfill wrote to the target. */
   readonly copied: number;
   readonly verify: TenantMoveParams['verify']['report'] & { readonly pass: number; readonly recheck: number };
   readonly lagMs: number | null;
@@ -46,17 +49,15 @@ export interface MoveView {
   readonly lastError: string | null;
 }
 
-export function toMoveView(record: MigrationRecord<TenantMoveParams>): MoveView {
+export function toMoveView(record: MigrationRecord<TenantMoveParams>, context: MoveProgressContext): MoveView {
   const p = record.params;
-  const position = MOVE_PHASES.indexOf(record.phase as MovePhase);
-  const progress = isTerminal(record.phase) ? 1 : position < 0 ? 0 : position / (MOVE_PHASES.length - 1);
   return {
     id: record.id,
     tenantId: p.tenantId,
     from: p.from,
     to: p.to,
     phase: record.phase,
-    progress: Math.round(progress * 100) / 100,
+    progress: moveProgress(record, context),
     copied: p.backfill.copied,
     verify: { ...p.verify.report, pass: p.verify.pass, recheck: p.verify.recheck.length },
     lagMs: p.lagMs ?? null,
@@ -73,6 +74,8 @@ export function toMoveView(record: MigrationRecord<TenantMoveParams>): MoveView 
 const CANCELLABLE: readonly string[] = ['copying', 'verifying', 'catching-up'];
 
 export function moveAdmin(deps: MoveAdminDeps) {
+  const view = (record: MigrationRecord<TenantMoveParams>) =>
+    toMoveView(record, { now: deps.clock.now(), directoryCacheSeconds: deps.directoryCacheSeconds });
   const moves = async () => (await deps.migrations.list('tenant-move')) as unknown as MigrationRecord<TenantMoveParams>[];
   const latestOf = async (tenantId: TenantId) =>
     (await moves()).filter((record) => record.params.tenantId === tenantId).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
@@ -99,7 +102,7 @@ export function moveAdmin(deps: MoveAdminDeps) {
       const updated = advance(record, next(record), deps.clock.now());
       if (await deps.migrations.save(updated, record.version)) {
         await deps.startRunner(record.id);
-        return toMoveView(updated);
+        return view(updated);
       }
     }
     throw new Problem('conflict', `The move of ${tenantId} kept changing while the command was applied. Run it again.`);
@@ -124,15 +127,15 @@ export function moveAdmin(deps: MoveAdminDeps) {
       if (!(await deps.migrations.create(record)))
         throw new Problem('conflict', `A move of ${tenantId} was started at the same moment. Check \`headroom moves status ${tenantId}\`.`);
       await deps.startRunner(id);
-      return toMoveView(record);
+      return view(record);
     },
 
     async list(): Promise<MoveView[]> {
-      return (await moves()).sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map(toMoveView);
+      return (await moves()).sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map(view);
     },
 
     async show(tenantId: TenantId): Promise<MoveView> {
-      return toMoveView(await current(tenantId));
+      return view(await current(tenantId));
     },
 
     cancel: (tenantId: TenantId) =>
@@ -170,16 +173,13 @@ export function moveAdmin(deps: MoveAdminDeps) {
           params: { ...record.params, cleanup: { shard: record.params.from, deleted: 0, then: 'completed' } },
         }),
         (record) => {
-          const flippedAt = Date.parse(record.params.cutover.flippedAt ?? record.updatedAt);
-          const safeAt = flippedAt + 2 * deps.directoryCacheSeconds * 1000;
-          const wait = Math.ceil((safeAt - deps.clock.now().getTime()) / 1000);
+          const safeAt = completableAt(record, deps.directoryCacheSeconds);
+          const wait = Math.ceil((safeAt.getTime() - deps.clock.now().getTime()) / 1000);
           if (wait > 0) {
             throw new Problem(
               'conflict',
-              `Instances may still read ${tenantId} from ${record.params.from} for ${wait} s (directory cache). Complete after that.`,
-              {
-                retryAfterSeconds: wait,
-              },
+              `Instances may still read ${tenantId} from ${record.params.from} for ${wait} s (directory cache). Complete after that, at ${safeAt.toISOString()}.`,
+              { retryAfterSeconds: wait },
             );
           }
         },

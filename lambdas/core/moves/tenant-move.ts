@@ -33,29 +33,29 @@ export type MovePhase =
   | 'cancelled'
   | 'reversed';
 
-/** The phases in the order a successful move passes them (for progress bars). */
-export const MOVE_PHASES: readonly MovePhase[] = [
-  'copying',
-  'verifying',
-  'catching-up',
-  'cutting-over',
-  'soaking',
-  'cleaning-up',
-  'completed',
-];
-
 export interface TenantMoveParams {
   readonly tenantId: TenantId;
   readonly from: ShardName;
   readonly to: ShardName;
   /** The tenant's epoch when the move started: the flip makes it epoch + 1, a reverse epoch + 2. */
   readonly epoch: number;
-  readonly backfill: { readonly cursor?: string; readonly done: boolean; readonly copied: number; readonly stale: number };
+  readonly backfill: {
+    readonly cursor?: string;
+    readonly done: boolean;
+    /** Items the backfill wrote to the target. */
+    readonly copied: number;
+    /** Items the backfill read that the target already had (same or newer version, through catch-up). */
+    readonly stale: number;
+    /** The tenant's items on the source when the copy began: the total the copy's progress is measured against. */
+    readonly estimated?: number;
+  };
   readonly verify: {
     readonly side: 'source' | 'target';
     readonly cursor?: string;
     readonly pass: number;
     readonly report: DiffReport;
+    /** Items read on the target in the scan for extras (`report.processed` counts the source side). */
+    readonly targetRead: number;
     /** `pk\0sk` of the keys to compare again inside the fence. */
     readonly recheck: string[];
     readonly recheckOverflow: boolean;
@@ -74,6 +74,8 @@ export interface TenantMoveParams {
     readonly shard: ShardName;
     readonly cursor?: string;
     readonly deleted: number;
+    /** The tenant's items on `shard` when the cleanup began: the total its progress is measured against. */
+    readonly estimated?: number;
     readonly then: 'completed' | 'cancelled' | 'reversed';
   };
 }
@@ -113,7 +115,7 @@ export function initialMoveParams(tenantId: TenantId, from: ShardName, to: Shard
     to,
     epoch,
     backfill: { done: false, copied: 0, stale: 0 },
-    verify: { side: 'source', pass: 1, report: emptyDiff(), recheck: [], recheckOverflow: false },
+    verify: { side: 'source', pass: 1, report: emptyDiff(), targetRead: 0, recheck: [], recheckOverflow: false },
     cutover: { attempts: 0 },
   };
 }
@@ -187,6 +189,11 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
 
   async function copying(record: MigrationRecord<TenantMoveParams>): Promise<StepResult<TenantMoveParams>> {
     const p = record.params;
+    // First the total the copy's progress is measured against, saved before the first page is copied.
+    if (p.backfill.estimated === undefined) {
+      const estimated = await deps.shard(p.from).enumerate.estimate(p.tenantId);
+      return { phase: 'copying', params: { ...p, backfill: { ...p.backfill, estimated } } };
+    }
     // Replicators learn of the move within their cache time; the backfill starts only after that, so every change
     // is either read by the backfill or replicated (usually both: the version guard keeps the newer).
     await settle(record.createdAt);
@@ -205,6 +212,7 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
       done: page.cursor === undefined,
       copied: p.backfill.copied + written,
       stale: p.backfill.stale + outcomes.length - written,
+      estimated: p.backfill.estimated,
     };
     return { phase: backfill.done ? 'verifying' : 'copying', params: { ...p, backfill } };
   }
@@ -229,8 +237,10 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
     }
     const page = await target.enumerate.page(p.tenantId, v.cursor, pageSize());
     const report = await paced(page.items.length, () => diffTargetPage(page.items, source.items, v.report));
-    if (page.cursor !== undefined) return { phase: 'verifying', params: { ...p, verify: { ...v, report, cursor: page.cursor } } };
-    const finished = stripUndefined({ ...v, report, cursor: undefined });
+    const targetRead = v.targetRead + page.items.length;
+    if (page.cursor !== undefined)
+      return { phase: 'verifying', params: { ...p, verify: { ...v, report, targetRead, cursor: page.cursor } } };
+    const finished = stripUndefined({ ...v, report, targetRead, cursor: undefined });
     if (report.extra > 0) {
       // Nothing but this move writes the tenant's keys on the target: an extra item means someone else does.
       throw new Error(
@@ -241,7 +251,10 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
       // Too many keys were still settling to re-check inside a short fence: let catch-up work, then scan again.
       return {
         phase: 'verifying',
-        params: { ...p, verify: { side: 'source', pass: v.pass + 1, report: emptyDiff(), recheck: [], recheckOverflow: false } },
+        params: {
+          ...p,
+          verify: { side: 'source', pass: v.pass + 1, report: emptyDiff(), targetRead: 0, recheck: [], recheckOverflow: false },
+        },
         waitSeconds: 5,
       };
     }
@@ -341,9 +354,13 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
     const p = record.params;
     const cleanup = p.cleanup;
     if (!cleanup) throw new Error(`move ${record.id} is cleaning up but names no shard to clean`);
+    const shard = deps.shard(cleanup.shard);
+    if (cleanup.estimated === undefined) {
+      const estimated = await shard.enumerate.estimate(p.tenantId);
+      return { phase: 'cleaning-up', params: { ...p, cleanup: { ...cleanup, estimated } } };
+    }
     // Replicators must have stopped writing the copy being deleted.
     await settle(record.phaseTimestamps['cleaning-up']);
-    const shard = deps.shard(cleanup.shard);
     const page = await shard.enumerate.page(p.tenantId, cleanup.cursor, pageSize());
     await paced(page.items.length, () => shard.items.deleteMany(page.items.map(itemKeyOf)));
     const next = stripUndefined({ ...cleanup, cursor: page.cursor, deleted: cleanup.deleted + page.items.length });

@@ -18,4 +18,9 @@ export interface TenantItemSource {
   page(tenantId: TenantId, cursor: string | undefined, limit: number): Promise<TenantItemPage>;
   /** One item by key, strongly consistent. */
   get(key: { readonly pk: string; readonly sk: string }): Promise<ShardItem | undefined>;
+  /**
+   * Roughly how many conversations and comments the tenant has here, read far more cheaply than enumerating them:
+   * the total a backfill's progress is measured against, never an input to a decision.
+   */
+  estimate(tenantId: TenantId): Promise<number>;
 }

@@ -1,5 +1,6 @@
 // Operator drains: a drain reaches the instance that made it at once and every other instance within the cache
-// period, names only configured routes, and an unreachable store never silently undrains a route.
+// period, names only configured routes (and lists them when refusing another), and an unreachable store never
+// silently undrains a route.
 import { describe, expect, it } from 'vitest';
 import { MemoryRouteDrainStore } from '../../../../lambdas/adapters/memory/memory-route-drain-store.js';
 import { createRouteDrains } from '../../../../lambdas/core/llm/route-drains.js';
@@ -23,9 +24,12 @@ describe('route drains', () => {
     expect([...(await here.current())]).toEqual([]);
   });
 
-  it('refuses a route that is not configured', async () => {
+  it('refuses a route that is not configured, naming the routes that are', async () => {
     const drains = createRouteDrains(new MemoryRouteDrainStore(), DEFAULT_LLM_SETTINGS, { now: () => new Date() }, 15);
-    await expect(drains.set('nope', true, 'ops')).rejects.toBeInstanceOf(Problem);
+    const refusal = await drains.set('nope', true, 'ops').catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(Problem);
+    expect(refusal).toMatchObject({ status: 404 });
+    expect((refusal as Problem).detail).toContain(`the routes are ${Object.keys(DEFAULT_LLM_SETTINGS.routes).join(', ')}`);
   });
 
   it('keeps the last known drains when the store cannot be read', async () => {

@@ -20,10 +20,12 @@ import { toSearchDocument, type VersionEntry } from '../../../../lambdas/core/se
 import { createTenantDirectory } from '../../../../lambdas/core/tenancy/tenant-directory.js';
 import type { TenantId, TenantProfile } from '../../../../lambdas/core/tenancy/tenancy.js';
 import { byId, driftOf } from '../../../../lambdas/core/migrations/version-diff.js';
+import { describeIndexMigration } from '../../../../lambdas/core/migrations/index-migration-report.js';
 import { shardKeys } from '../../../../lambdas/schema.js';
 import { Crash, crashing } from '../../../support/crash-injection.js';
 
 const TENANTS = ['acme', 'beta', 'gamma', 'delta'] as TenantId[];
+const NO_SHADOW = { compared: 0, mismatched: 0, controlAvgMs: null, candidateAvgMs: null, samples: [] };
 
 const profile = (tenantId: TenantId): TenantProfile => ({
   tenantId,
@@ -156,9 +158,10 @@ describe('index migration', () => {
     await migration.cutover({ tenants: ['acme'] });
     expect(await readGeneration('acme')).toBe('g2');
     expect(await readGeneration('beta')).toBe('g1');
-    await expect(migration.complete()).rejects.toThrow(/after every tenant is cut over/);
-    await migration.cutover({ percent: 100 });
-    await runUntil('soaking');
+    await expect(migration.complete()).rejects.toThrow(
+      /once every tenant reads g2 .* 3 tenant\(s\) still read g1 \(beta, delta, gamma\)\. Next: `headroom search migrate cutover --tenants beta,delta,gamma`/,
+    );
+    expect(await migration.cutover({ percent: 100 })).toMatchObject({ phase: 'soaking', progress: { running: false } });
     await migration.complete();
     await runUntil('completed');
 
@@ -166,6 +169,109 @@ describe('index migration', () => {
     for (const tenant of TENANTS) expect(await readGeneration(tenant)).toBe('g2');
     await expect(index.count('g1', 'acme' as TenantId)).rejects.toThrow(/does not exist/);
     expect(await index.count('g2', 'acme' as TenantId)).toBe(30);
+  });
+
+  it('starts the soak with the cutover that completes the set, also after a rollback, so complete is accepted at once', async () => {
+    await migration.start({ to: 'g2', shadowRate: 0, soakSeconds: 0 });
+    await runUntil('cutting-over');
+    await migration.cutover({ tenants: ['acme', 'beta'] });
+    expect((await store.get('search-g2'))?.phase).toBe('cutting-over');
+    const soaking = await migration.cutover({ tenants: ['gamma', 'delta'] });
+    expect(soaking).toMatchObject({ cutOver: ['gamma', 'delta'], phase: 'soaking' });
+    expect(soaking.progress.next).toEqual({ command: 'headroom search migrate complete' });
+
+    const rolledBack = await migration.rollback(['acme']);
+    expect(rolledBack).toMatchObject({ phase: 'cutting-over', progress: { running: false } });
+    expect(rolledBack.progress.next.command).toBe('headroom search migrate cutover --tenants acme');
+    // No runner step in between: the cutover itself moves the phase on.
+    expect(await migration.cutover({ tenants: ['acme'] })).toMatchObject({ phase: 'soaking' });
+    expect(await migration.complete()).toMatchObject({ phase: 'completing' });
+  });
+
+  it('refuses complete while soaking and says until when', async () => {
+    await migration.start({ to: 'g2', shadowRate: 0, soakSeconds: 3600 });
+    await runUntil('cutting-over');
+    await migration.cutover({ percent: 100 });
+    const { migration: record } = await migration.status();
+    await expect(migration.complete()).rejects.toThrow(/Still soaking for 3600 s \(until 20\d\d-.*Z\)/);
+    expect(record.phase).toBe('soaking');
+  });
+
+  it('backfills page by page: progress moves with the documents copied against the estimate, each counted once despite crashes', async () => {
+    await migration.start({ to: 'g2', shadowRate: 0, soakSeconds: 0 });
+    const fractions: number[] = [];
+    crashRate = 0.1;
+    await runUntil(
+      'verifying',
+      async () => {
+        crashRate = 0;
+        const { migration: record, progress } = await migration.status();
+        if (record.phase === 'copying' && progress.fraction !== null) fractions.push(progress.fraction);
+        crashRate = 0.1;
+      },
+      2000,
+      0,
+    );
+    crashRate = 0;
+    // 4 tenants of 30 documents in pages of 7: many small steps, never backwards, never a jump to the end.
+    expect(new Set(fractions).size).toBeGreaterThan(8);
+    expect(fractions.every((fraction, i) => i === 0 || fraction >= (fractions[i - 1] as number))).toBe(true);
+    expect(Math.max(...fractions)).toBeLessThan(1);
+    for (const row of (await migration.status()).tenants)
+      expect(row.data).toMatchObject({ backfilled: 30, estimated: 30, backfillDone: true });
+  });
+
+  it('re-checks a document written during the verify scan: counted matching, never mismatched, and the tenant verified', async () => {
+    await migration.start({ to: 'g2', shadowRate: 0, soakSeconds: 0 });
+    await runUntil('verifying', undefined, 2000, 0);
+    // Each tenant's first verify scan sees a conversation created (and indexed) after the source was read: "extra".
+    const racing = new Set<string>();
+    migration = indexMigration({
+      ...deps,
+      search: {
+        ...index,
+        ensureGeneration: (...args) => index.ensureGeneration(...args),
+        bulkUpsert: (...args) => index.bulkUpsert(...args),
+        versionsOf: (...args) => index.versionsOf(...args),
+        scanVersions: async (generation, tenantId) => {
+          if (!racing.has(tenantId)) {
+            racing.add(tenantId);
+            await write(tenantId, 'create');
+          }
+          return index.scanVersions(generation, tenantId);
+        },
+      } as typeof index,
+    });
+    await runUntil('cutting-over');
+    for (const row of (await migration.status()).tenants) {
+      expect(row.data.verify).toBe('verified');
+      expect(row.data.diff).toMatchObject({ processed: 31, matching: 31, mismatched: 0, missing: 0, extra: 0, rechecked: 1, repaired: 0 });
+      // Matching counts the document dual-written after the backfill, so it may exceed what the backfill copied.
+      expect(row.data.backfilled).toBe(30);
+    }
+    const described = describeIndexMigration({ ...(await migration.status()) }, NO_SHADOW);
+    expect(described.tenants.every((row) => row.verify === 'verified' && row.differing === 0)).toBe(true);
+  });
+
+  it('repairs a document the pipeline lost, and leaves a tenant whose new generation is ahead mismatched, never verified', async () => {
+    await migration.start({ to: 'g2', shadowRate: 0, soakSeconds: 0 });
+    await runUntil('verifying', undefined, 2000, 0);
+    // A write whose job never reached the indexer, and a document the new generation holds at a version DynamoDB never had.
+    await write('acme' as TenantId, 'create', undefined, false);
+    const ahead = toSearchDocument(items.all().find((item) => item.tenantId === 'beta' && item.type === 'conversation')!)!;
+    await index.bulkUpsert('g2', [{ ...ahead, v: 99 }]);
+    for (let run = 0; run < 50; run++) {
+      await runMigrationSteps('search-g2', { store, playbooks: [migration.playbook as never], clock: systemClock, budgetMs: 0 });
+      const rows = (await migration.status()).tenants;
+      if (rows.every((row) => row.data.verify !== 'pending')) break;
+    }
+    const rows = new Map((await migration.status()).tenants.map((row) => [row.tenantId, row.data]));
+    expect(rows.get('acme')).toMatchObject({ verify: 'verified', diff: { matching: 31, missing: 0, repaired: 1 } });
+    expect(rows.get('beta')).toMatchObject({ verify: 'mismatched', diff: { mismatched: 1, samples: { mismatched: [ahead.id] } } });
+    const described = describeIndexMigration(await migration.status(), NO_SHADOW);
+    expect(described.tenants.find((row) => row.tenantId === 'beta')).toMatchObject({ verify: 'mismatched', differing: 1 });
+    expect(described.totals).toMatchObject({ tenants: 4, tenantsVerified: 3, tenantsDiffering: 1 });
+    await expect(migration.cutover({ tenants: ['beta'] })).rejects.toThrow(/Not verified yet: beta \(mismatched\)/);
   });
 
   it('refuses to cut over a tenant that is not verified yet, and says which and why', async () => {
@@ -244,6 +350,7 @@ describe('index migration', () => {
         crashing(
           {
             get: (key: { pk: string; sk: string }) => shard.get(key),
+            estimate: (tenantId: TenantId) => shard.estimate(tenantId),
             page: async (tenantId: TenantId, cursor: string | undefined, limit: number) => {
               const page = await shard.page(tenantId, cursor, limit);
               const saved = crashRate;

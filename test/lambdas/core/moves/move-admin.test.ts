@@ -59,7 +59,13 @@ describe('move admin', () => {
   it('starts a move, wakes the runner, and refuses a second one while it runs', async () => {
     const { admin, woken } = await setup();
     const move = await admin.start(acme, 'shard-1');
-    expect(move).toMatchObject({ tenantId: 'acme', from: 'shard-0', to: 'shard-1', phase: 'copying', progress: 0 });
+    expect(move).toMatchObject({
+      tenantId: 'acme',
+      from: 'shard-0',
+      to: 'shard-1',
+      phase: 'copying',
+      progress: { fraction: null, running: true, next: { command: 'headroom moves status acme --watch' } },
+    });
     expect(woken).toEqual([move.id]);
     expect(await problem(admin.start(acme, 'shard-1'))).toMatchObject({ status: 409, extensions: { reason: 'already-moving' } });
   });
@@ -78,9 +84,15 @@ describe('move admin', () => {
     await admin.start(acme, 'shard-1');
     await phase('soaking', { cutover: { attempts: 1, flippedAt: '2026-11-26T12:00:00.000Z' } });
     tick(20);
+    expect((await admin.show(acme)).progress).toMatchObject({
+      running: false,
+      next: { command: 'headroom moves complete acme', note: 'after the soak', at: '2026-11-26T12:01:00.000Z' },
+    });
     const early = await problem(admin.complete(acme));
     expect(early).toMatchObject({ status: 409, extensions: { retryAfterSeconds: 40 } });
+    expect(early?.detail).toMatch(/at 2026-11-26T12:01:00.000Z/);
     tick(40);
+    expect((await admin.show(acme)).progress.next).toEqual({ command: 'headroom moves complete acme' });
     const completing = await admin.complete(acme);
     expect(completing).toMatchObject({ phase: 'cleaning-up' });
     expect(await problem(admin.complete(acme))).toBeInstanceOf(Problem);

@@ -138,6 +138,16 @@ describe('tenant move', () => {
     const soaking = await world.run(started.id);
     expect(soaking.phase).toBe('soaking');
     expect(soaking.params.verify.report).toMatchObject({ processed: 48, matching: 48, missing: 0, mismatched: 0, extra: 0 });
+    // The copy was measured against the tenant's items counted before its first page; both verify scans are counted.
+    expect(soaking.params.backfill.estimated).toBe(48);
+    expect(soaking.params.backfill.copied + soaking.params.backfill.stale).toBe(48);
+    expect(soaking.params.verify.targetRead).toBe(48);
+    // The run that cut over left it soaking, waiting for the operator, who is told the command.
+    expect((await world.moves.admin.show(tenant)).progress).toMatchObject({
+      fraction: null,
+      running: false,
+      next: { command: `headroom moves complete ${tenant}` },
+    });
     expect(soaking.params.cutover.fenceMs).toBeGreaterThan(0);
     expect(Object.keys(soaking.phaseTimestamps).sort()).toEqual(['catching-up', 'copying', 'cutting-over', 'soaking', 'verifying']);
     expect(await world.control.getTenant(tenant)).toMatchObject({ shard: 'shard-1', epoch: 2 });
@@ -149,7 +159,14 @@ describe('tenant move', () => {
     expect(await world.items('shard-0', tenant)).toHaveLength(48);
 
     await world.moves.admin.complete(tenant);
-    expect((await world.run(started.id)).phase).toBe('completed');
+    const completed = await world.run(started.id);
+    expect(completed.phase).toBe('completed');
+    expect(completed.params.cleanup).toMatchObject({ shard: 'shard-0', estimated: 48, deleted: 48 });
+    expect((await world.moves.admin.show(tenant)).progress).toMatchObject({
+      fraction: null,
+      running: false,
+      next: { command: 'headroom shards list' },
+    });
     expect(await world.items('shard-0', tenant)).toHaveLength(0);
     expect(await world.items('shard-1', tenant)).toHaveLength(48);
   });
@@ -200,13 +217,14 @@ describe('tenant move', () => {
     const tenant = await world.tenant('changed-mind', 'shard-1');
     await seed(await world.writer(tenant), 5, 2);
     const { id } = await world.moves.admin.start(tenant, 'shard-2');
-    await world.moves.playbook.step(await world.record(id)).then(async (result) => {
-      const record = await world.record(id);
-      await world.migrations.save({ ...record, phase: result.phase, params: result.params, version: record.version + 1 }, record.version);
-    });
+    // The estimate, then the first page.
+    for (let step = 0; step < 2; step++) await world.runOneStep(id);
+    expect((await world.record(id)).params.backfill).toMatchObject({ estimated: 15 });
     expect((await world.items('shard-2', tenant)).length).toBeGreaterThan(0);
     expect((await world.moves.admin.cancel(tenant)).phase).toBe('cleaning-up');
     expect((await world.run(id)).phase).toBe('cancelled');
+    const cancelled = (await world.moves.admin.show(tenant)).progress;
+    expect(cancelled).toMatchObject({ fraction: null, running: false, next: { command: `headroom tenants move ${tenant} --to shard-2` } });
     expect(await world.items('shard-2', tenant)).toHaveLength(0);
     expect(await world.items('shard-1', tenant)).toHaveLength(15);
     expect(await world.control.getTenant(tenant)).toMatchObject({ shard: 'shard-1', epoch: 1 });
