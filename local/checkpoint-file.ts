@@ -1,14 +1,15 @@
-// State the embedded platform must find again after a restart (stream checkpoints, the SQS snapshot) is written
-// to a temporary file, flushed and renamed over the old one, so a crash at any moment leaves either the previous
-// content or the new one on disk, never a torn mix that would make a restart lose or replay work.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+// State the embedded platform must find again after a restart (stream checkpoints, the compacted SQS journal) is
+// written to a temporary file, flushed and renamed over the old one, and the rename is flushed too, so a crash or a
+// power loss at any moment leaves either the previous content or the new one on disk, never a torn mix that would
+// make a restart lose or replay work.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export class CorruptCheckpointError extends Error {
   constructor(path: string, cause: unknown) {
     super(
       `${path} is not valid JSON (${cause instanceof Error ? cause.message : String(cause)}): restore it from a backup or delete it, ` +
-        'knowing that the work it recorded will be redone (stream checkpoints) or dropped (SQS snapshot).',
+        'knowing that the work it recorded will be redone (stream checkpoints) or dropped (an SQS snapshot of an earlier version).',
     );
   }
 }
@@ -30,17 +31,29 @@ export function readCheckpointFile(path: string): unknown {
 }
 
 export function writeCheckpointFile(path: string, value: unknown): void {
+  replaceFile(path, `${JSON.stringify(value)}\n`);
+}
+
+/** Puts `text` under `path` (owner-only) so that the old content or the new one is there after any crash. */
+export function replaceFile(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
   const fd = openSync(temporary, 'w', 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(value)}\n`);
+    writeFileSync(fd, text);
     // Without the flush, a power loss after the rename can leave an empty file under the final name.
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(temporary, path);
+  // The rename lives in the directory: until it is flushed, a power loss can bring the old file back.
+  const directory = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
+  }
 }
 
 export function removeCheckpointFile(path: string): void {

@@ -1,19 +1,31 @@
 // Runs local-aws-sqs inside the platform process with the job queues of lambdas/queues.ts, so the SQS adapter talks
 // the same protocol to the same queue layout (redrive to a DLQ after maxReceiveCount) as on AWS. The emulator keeps
-// messages in memory only; a message that was sent and not yet deleted must survive `stop()` and the next start.
-import { createServer } from 'node:http';
+// messages in memory; with a data directory every change to them is journaled (local/sqs-journal.ts) before any
+// answer leaves, so a message whose send was answered and that nobody deleted is there after a restart, graceful or
+// `kill -9`, with its receive count: a poison message still reaches its DLQ after maxReceiveCount receives.
+// A visibility timeout does not outlive the process: every receiver of this emulator runs in the platform process, so
+// a message in flight when it ended is held by nobody. At start it is visible again, or in its DLQ when its receives
+// are used up, instead of hidden for the rest of a 15-minute timeout from a consumer that no longer exists.
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createRequestHandler } from 'local-aws-sqs';
 import { DLQ_RETENTION_DAYS, JOB_QUEUES, localQueueName, VISIBILITY_TIMEOUT_SECONDS } from '../lambdas/queues.js';
-import { readCheckpointFile, removeCheckpointFile, writeCheckpointFile } from './checkpoint-file.js';
-
-export const SQS_SNAPSHOT_FILE = 'sqs-snapshot.json';
+import {
+  openSqsJournal,
+  readSqsJournal,
+  SQS_JOURNAL_FILE,
+  UnknownJournalQueueError,
+  type JournaledAttributes,
+  type JournaledMessage,
+  type QueuedMessage,
+  type SqsJournal,
+} from './sqs-journal.js';
 
 const ACCOUNT_ID = '000000000000';
 
 export interface SqsEmulatorOptions {
-  /** Directory for the snapshot that carries undeleted messages across a restart; nothing is kept when omitted. */
+  /** Directory for the journal that carries undeleted messages across a restart; nothing is kept when omitted. */
   readonly dataDir?: string;
   /** Port on 127.0.0.1; a free port when omitted. */
   readonly port?: number;
@@ -27,35 +39,43 @@ export interface SqsEmulator {
   queueArn(name: string): string;
   /** Seconds since the oldest undeleted message of a queue was sent (SQS reports this only to CloudWatch). */
   oldestAgeSeconds(name: string): number | null;
-  /** Closes the endpoint and writes every undeleted message, in flight or not, to the snapshot. */
+  /** Closes the endpoint and the journal. */
   stop(): Promise<void>;
 }
 
-type EmulatorMessageAttributes = Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }>;
-
 /**
- * What the snapshot reads from local-aws-sqs 2.0.2 (pinned). The emulator keeps its messages in a private array;
- * the one seam is the per-queue `newRecord` function that every send, batch send and redrive to the DLQ calls.
+ * What the journal reads from local-aws-sqs 2.0.2 (pinned). The emulator keeps its messages in a private array; the
+ * seams are the per-queue `newRecord` that every send, batch send and redrive to the DLQ calls, and the public
+ * `receive`, `delete`, `changeVisibility` and `purge` its actions (and its message move tasks) call.
  */
 interface EmulatorQueue {
   readonly QueueName: string;
+  readonly MessageRetentionPeriod: number;
+  readonly RedrivePolicy?: { readonly deadLetterTargetArn: string; readonly maxReceiveCount: number };
   newRecord: (record: EmulatorRecord, delaySeconds: number) => EmulatorEntry;
   setRecord: (
     input: {
       MessageBody: string;
-      MessageAttributes?: EmulatorMessageAttributes;
+      MessageAttributes?: JournaledAttributes;
       MessageGroupId?: string;
-      MessageSystemAttributes?: EmulatorMessageAttributes;
+      MessageSystemAttributes?: JournaledAttributes;
     },
     messageId: string,
   ) => EmulatorEntry;
+  receive(input: { VisibilityTimeout?: number; WaitTimeSeconds?: number; MaxNumberOfMessages?: number }): Promise<EmulatorRecord[]>;
+  /** Throws on a receipt handle it cannot read; deletes the message the handle names, if it is still there. */
+  delete(receiptHandle: string): boolean;
+  /** Counts as a receive in local-aws-sqs: it adds one to the receive count. */
+  changeVisibility(receiptHandle: string, visibilityTimeout: number): boolean;
+  /** Empties the queue a minute later, then calls `done`. */
+  purge: (done?: () => void) => boolean;
   clearRecords(): void;
 }
 
 interface EmulatorRecord {
   readonly MessageId: string;
   readonly MessageBody: string;
-  readonly MessageAttributes?: EmulatorMessageAttributes;
+  readonly MessageAttributes?: JournaledAttributes;
   readonly attributes: {
     ApproximateReceiveCount: string;
     SentTimestamp: string;
@@ -72,36 +92,22 @@ interface EmulatorEntry {
   readonly tmRetention?: { readonly _destroyed?: boolean };
 }
 
-interface SnapshotMessage {
-  readonly messageId: string;
-  readonly body: string;
-  readonly messageAttributes?: EmulatorMessageAttributes;
-  readonly messageGroupId?: string;
-  readonly receiveCount: number;
-  readonly sentTimestamp: string;
-  readonly firstReceiveTimestamp?: string;
-  readonly deadLetterQueueSourceArn?: string;
-}
+const isLive = (entry: EmulatorEntry): boolean => entry.tmRetention?._destroyed === false;
 
-interface Snapshot {
-  readonly version: 1;
-  /** By physical queue name, oldest first. */
-  readonly queues: Record<string, SnapshotMessage[]>;
-}
-
-export class UnknownSnapshotQueueError extends Error {
-  constructor(path: string, queueName: string) {
-    super(
-      `${path} holds messages for queue ${queueName}, which lambdas/queues.ts no longer defines: ` +
-        'add the queue back to drain them, or move the file away to start without them.',
-    );
+/** The message a receipt handle names: local-aws-sqs encodes base64 of a UUID followed by JSON with its MessageId. */
+function messageIdOf(receiptHandle: string): string | undefined {
+  const text = Buffer.from(receiptHandle, 'base64').toString('utf8');
+  try {
+    return (JSON.parse(text.slice(text.indexOf('{'))) as { MessageId?: string }).MessageId;
+  } catch {
+    return undefined;
   }
 }
 
-const isLive = (entry: EmulatorEntry): boolean => entry.tmRetention?._destroyed === false;
+const arnIn = (region: string) => (physicalName: string) => `arn:aws:sqs:${region}:${ACCOUNT_ID}:${physicalName}`;
 
 function queueDefinitions(region: string) {
-  const arn = (physicalName: string) => `arn:aws:sqs:${region}:${ACCOUNT_ID}:${physicalName}`;
+  const arn = arnIn(region);
   return JOB_QUEUES.flatMap((queue) => [
     // Dead-letter queues first: the emulator refuses a redrive policy whose target does not exist yet.
     {
@@ -121,7 +127,7 @@ function queueDefinitions(region: string) {
   ]);
 }
 
-function toSnapshotMessage({ record }: EmulatorEntry): SnapshotMessage {
+function toJournaledMessage({ record }: EmulatorEntry): JournaledMessage {
   const { attributes } = record;
   return {
     messageId: record.MessageId,
@@ -135,7 +141,7 @@ function toSnapshotMessage({ record }: EmulatorEntry): SnapshotMessage {
   };
 }
 
-function restore(queue: EmulatorQueue, message: SnapshotMessage): void {
+function restore(queue: EmulatorQueue, message: JournaledMessage): EmulatorEntry {
   const entry = queue.setRecord(
     {
       MessageBody: message.body,
@@ -153,40 +159,110 @@ function restore(queue: EmulatorQueue, message: SnapshotMessage): void {
     SentTimestamp: message.sentTimestamp,
     ApproximateFirstReceiveTimestamp: message.firstReceiveTimestamp ?? '',
   });
+  return entry;
 }
 
-function readSnapshot(path: string): Snapshot | undefined {
-  const snapshot = readCheckpointFile(path) as Snapshot | undefined;
-  if (snapshot !== undefined && (snapshot.version !== 1 || typeof snapshot.queues !== 'object')) {
-    throw new Error(`${path} is not an SQS snapshot this version understands: move it away to start without its messages.`);
-  }
-  return snapshot;
+/**
+ * Where a held message is after a restart: gone once its retention period has passed since it was sent, in its DLQ
+ * when its receives are used up (the redrive its visibility timeout would have made), otherwise where it was.
+ */
+function settle(
+  queues: ReadonlyMap<string, EmulatorQueue>,
+  arn: (name: string) => string,
+  held: QueuedMessage,
+  now: number,
+): QueuedMessage[] {
+  const { queue: name, message } = held;
+  const queue = queues.get(name)!;
+  if (now - Number(message.sentTimestamp) >= queue.MessageRetentionPeriod * 1000) return [];
+  const redrive = queue.RedrivePolicy;
+  if (!redrive || message.receiveCount < redrive.maxReceiveCount) return [held];
+  const { firstReceiveTimestamp: _received, ...unreceived } = message;
+  const deadLetter = { ...unreceived, receiveCount: 0, sentTimestamp: String(now), deadLetterQueueSourceArn: arn(name) };
+  return [{ queue: redrive.deadLetterTargetArn.split(':').at(-1)!, message: deadLetter }];
 }
 
-/** Keeps a reference to every message entry the emulator creates, dropping the ones it has since removed. */
-function trackEntries(queue: EmulatorQueue): Set<EmulatorEntry> {
-  const entries = new Set<EmulatorEntry>();
-  let liveAfterSweep = 0;
+/**
+ * Keeps a reference to every message entry of a queue by id, dropping the ones the emulator has since removed, and
+ * journals every change to them.
+ */
+function watch(queue: EmulatorQueue, entries: Map<string, EmulatorEntry>, journal: SqsJournal | undefined): void {
+  const name = queue.QueueName;
+  let liveAfterSweep = entries.size;
+  const journalReceive = (record: EmulatorRecord) =>
+    journal?.append({
+      op: 'receive',
+      queue: name,
+      messageId: record.MessageId,
+      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+      ...(record.attributes.ApproximateFirstReceiveTimestamp
+        ? { firstReceiveTimestamp: record.attributes.ApproximateFirstReceiveTimestamp }
+        : {}),
+    });
+
   const newRecord = queue.newRecord;
   queue.newRecord = (record, delaySeconds) => {
     const entry = newRecord(record, delaySeconds);
     if (typeof entry.tmRetention?._destroyed !== 'boolean') {
-      throw new Error('local-aws-sqs changed how it stores messages: the SQS snapshot cannot see them; pin local-aws-sqs 2.0.2.');
+      throw new Error('local-aws-sqs changed how it stores messages: the SQS journal cannot see them; pin local-aws-sqs 2.0.2.');
     }
-    entries.add(entry);
+    entries.set(record.MessageId, entry);
     if (entries.size > 2 * liveAfterSweep + 1000) {
-      for (const kept of entries) if (!isLive(kept)) entries.delete(kept);
+      for (const [messageId, kept] of entries) if (!isLive(kept)) entries.delete(messageId);
       liveAfterSweep = entries.size;
     }
+    journal?.append({ op: 'send', queue: name, message: toJournaledMessage(entry) });
     return entry;
   };
-  return entries;
+  if (!journal) return;
+
+  const receive = queue.receive.bind(queue);
+  queue.receive = async (input) => {
+    const records = await receive(input);
+    for (const record of records) journalReceive(record);
+    return records;
+  };
+  const remove = queue.delete.bind(queue);
+  queue.delete = (receiptHandle) => {
+    const deleted = remove(receiptHandle);
+    const messageId = messageIdOf(receiptHandle);
+    const entry = messageId === undefined ? undefined : entries.get(messageId);
+    if (messageId !== undefined && entry && !isLive(entry)) {
+      entries.delete(messageId);
+      journal.append({ op: 'delete', queue: name, messageId });
+    }
+    return deleted;
+  };
+  const changeVisibility = queue.changeVisibility.bind(queue);
+  queue.changeVisibility = (receiptHandle, visibilityTimeout) => {
+    const changed = changeVisibility(receiptHandle, visibilityTimeout);
+    const entry = entries.get(messageIdOf(receiptHandle) ?? '');
+    if (changed && entry && isLive(entry)) journalReceive(entry.record);
+    return changed;
+  };
+  const purge = queue.purge;
+  queue.purge = (done) =>
+    purge(() => {
+      journal.append({ op: 'purge', queue: name });
+      done?.();
+    });
+}
+
+/** Holds an answer back until every change made so far is on disk: no client hears of one a power loss could undo. */
+function answerWhenDurable(response: ServerResponse, journal: SqsJournal): void {
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.end = ((...args: unknown[]) => {
+    journal.durable().then(
+      () => end(...args),
+      (error: unknown) => response.destroy(error as Error),
+    );
+    return response;
+  }) as ServerResponse['end'];
 }
 
 export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promise<SqsEmulator> {
   const region = process.env.AWS_REGION ?? 'us-east-1';
-  const snapshotPath = options.dataDir === undefined ? undefined : join(options.dataDir, SQS_SNAPSHOT_FILE);
-  const snapshot = snapshotPath === undefined ? undefined : readSnapshot(snapshotPath);
+  const held = options.dataDir === undefined ? [] : readSqsJournal(options.dataDir);
 
   const { service, requestHandler } = createRequestHandler({
     port: options.port ?? 0,
@@ -196,32 +272,38 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
     queues: queueDefinitions(region),
   });
   const queues = new Map((service.Queues as unknown as EmulatorQueue[]).map((queue) => [queue.QueueName, queue]));
-  const tracked = new Map([...queues].map(([name, queue]) => [name, trackEntries(queue)]));
-
-  if (snapshot && snapshotPath) {
-    for (const name of Object.keys(snapshot.queues)) if (!queues.has(name)) throw new UnknownSnapshotQueueError(snapshotPath, name);
+  for (const { queue } of held) {
+    if (!queues.has(queue)) throw new UnknownJournalQueueError(join(options.dataDir!, SQS_JOURNAL_FILE), queue);
   }
 
-  const server = createServer((request, response) => void requestHandler(request, response));
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
+  const tracked = new Map([...queues.keys()].map((name) => [name, new Map<string, EmulatorEntry>()]));
+  const now = Date.now();
+  const restored = held.flatMap((queued) => settle(queues, arnIn(region), queued, now));
+  for (const { queue, message } of restored) tracked.get(queue)!.set(message.messageId, restore(queues.get(queue)!, message));
+  const live = (): QueuedMessage[] =>
+    [...tracked].flatMap(([queue, entries]) =>
+      [...entries.values()].filter(isLive).map((entry) => ({ queue, message: toJournaledMessage(entry) })),
+    );
+  // Written before the first request: from here on the journal, compacted, holds exactly what the emulator holds.
+  const journal = options.dataDir === undefined ? undefined : openSqsJournal(options.dataDir, restored, live);
+  for (const [name, queue] of queues) watch(queue, tracked.get(name)!, journal);
+
+  const server = createServer((request, response) => {
+    if (journal) answerWhenDurable(response, journal);
+    void requestHandler(request, response);
   });
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
+    });
+  } catch (error) {
+    await journal?.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   // Queue URLs are built from the port the emulator believes it serves on.
   service.PORT = port;
-
-  if (snapshot && snapshotPath) {
-    try {
-      for (const [name, messages] of Object.entries(snapshot.queues)) for (const message of messages) restore(queues.get(name)!, message);
-    } catch (error) {
-      server.close();
-      throw error;
-    }
-    // Removed only once the emulator serves and holds every message: a failure before this leaves the file for the
-    // next start, at worst delivering its messages twice, never losing them.
-    removeCheckpointFile(snapshotPath);
-  }
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
@@ -229,14 +311,9 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
       server.close(() => resolveClose());
       server.closeAllConnections();
     });
-    const undeleted: Record<string, SnapshotMessage[]> = {};
-    for (const [name, entries] of tracked) {
-      const messages = [...entries].filter(isLive).map(toSnapshotMessage);
-      if (messages.length > 0) undeleted[name] = messages;
-    }
-    if (snapshotPath && Object.keys(undeleted).length > 0)
-      writeCheckpointFile(snapshotPath, { version: 1, queues: undeleted } satisfies Snapshot);
+    // Emptied to stop their timers, not purged: the journal keeps every message for the next start.
     for (const queue of queues.values()) queue.clearRecords();
+    await journal?.close();
   };
 
   const physical = (name: string) => {
@@ -248,10 +325,10 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
     endpoint: `http://127.0.0.1:${port}`,
     region,
     queueUrl: (name) => `http://127.0.0.1:${port}/${ACCOUNT_ID}/${physical(name)}`,
-    queueArn: (name) => `arn:aws:sqs:${region}:${ACCOUNT_ID}:${physical(name)}`,
+    queueArn: (name) => arnIn(region)(physical(name)),
     oldestAgeSeconds: (name) => {
       let oldest = Infinity;
-      for (const entry of tracked.get(physical(name)) ?? []) {
+      for (const entry of tracked.get(physical(name))?.values() ?? []) {
         if (isLive(entry)) oldest = Math.min(oldest, Number(entry.record.attributes.SentTimestamp));
       }
       return oldest === Infinity ? null : Math.max(0, (Date.now() - oldest) / 1000);
