@@ -28,7 +28,7 @@ export interface MoveServices {
   replicate(shard: ShardName, records: readonly ChangeRecord[]): Promise<ReplicationResult>;
   /** The shard whose table is `tableName` (stream events name the table, not the shard). */
   shardOfTable(tableName: string): ShardName | undefined;
-  /** Every conversation and comment of a tenant on one shard (what a move copies, verifies and cleans up). */
+  /** Everything a tenant owns on one shard, idempotency keys and summaries included (what a move copies, verifies and cleans up). */
   enumerate(shard: ShardName): TenantItemSource;
 }
 

@@ -40,7 +40,7 @@ export interface MoveWorld {
   /** A runner that lives for exactly one saved step (then "dies"). */
   runOneStep(id: string): Promise<void>;
   record(id: string): Promise<MigrationRecord<TenantMoveParams>>;
-  /** Every item of `tenantId` on `shard`, conversations and comments. */
+  /** Every item of `tenantId` on `shard`: conversations, comments, summaries and idempotency keys. */
   items(shard: string, tenantId: string): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }

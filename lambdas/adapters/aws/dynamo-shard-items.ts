@@ -1,6 +1,7 @@
 // One shard table as tenant moves use it: version-guarded copies, consistent batch reads, throttled deletes, the
 // tenant's placement markers (the write fence) and barrier beacons. Conditions live here, next to the keys, so
-// the guard `attribute_not_exists(pk) OR v < :v` is the only way a move ever writes a tenant item.
+// the guard `attribute_not_exists(pk) OR v < :v` (or the kind's own version, see itemVersion) is the only way a
+// move ever writes a tenant item.
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetCommand,
@@ -11,7 +12,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { LISTING_BUCKETS, shardKeys } from '../../schema.js';
-import { keyString, type ItemKey, type ShardItemStore } from '../../core/moves/move-replication.js';
+import { itemVersion, keyString, type ItemKey, type ShardItemStore } from '../../core/moves/move-replication.js';
 import type { PlacementMarker, PlacementMarkers, PlacementState } from '../../core/tenancy/placement-fence.js';
 import type { ShardItem } from '../../core/tenancy/tenant-items.js';
 import { failedConditionIndex, isConditionFailure, withConflictRetry } from './dynamo-errors.js';
@@ -38,14 +39,15 @@ export class DynamoShardItems implements ShardItemStore, PlacementMarkers {
   ) {}
 
   async putIfNewer(item: ShardItem): Promise<boolean> {
-    const versioned = typeof item.v === 'number';
+    const version = itemVersion(item);
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
           Item: item as Record<string, unknown>,
-          ConditionExpression: versioned ? 'attribute_not_exists(pk) OR v < :v' : 'attribute_not_exists(pk) OR expiresAt < :e',
-          ExpressionAttributeValues: versioned ? { ':v': item.v } : { ':e': (item.expiresAt as number | undefined) ?? 0 },
+          ConditionExpression: 'attribute_not_exists(pk) OR #version < :version',
+          ExpressionAttributeNames: { '#version': version.attribute },
+          ExpressionAttributeValues: { ':version': version.value },
         }),
       );
       return true;

@@ -7,7 +7,13 @@
 // the last pass reach the target through dual-write or catch-up, which callers turn on before enumerating.
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LISTING_BUCKETS, LISTING_INDEX, shardKeys } from '../../schema.js';
-import type { ShardItem, TenantItemPage, TenantItemSource } from '../../core/tenancy/tenant-items.js';
+import {
+  CONTENT_KINDS,
+  type ShardItem,
+  type TenantItemKind,
+  type TenantItemPage,
+  type TenantItemSource,
+} from '../../core/tenancy/tenant-items.js';
 import type { TenantId } from '../../core/tenancy/tenancy.js';
 
 interface Cursor {
@@ -153,7 +159,11 @@ export class DynamoTenantItems implements TenantItemSource {
     } while (after);
   }
 
-  /** A conversation and all its comments (bookkeeping items such as idempotency keys live elsewhere). */
+  /**
+   * A conversation and all its comments: the tenant's content. Its summary, in the same partition, is left out
+   * (derived data, not indexed), as are idempotency keys, which have partitions of their own that no index lists
+   * (a move finds both with DynamoTenantScan).
+   */
   private async partition(pk: string): Promise<ShardItem[]> {
     const items: ShardItem[] = [];
     let after: Record<string, unknown> | undefined;
@@ -167,7 +177,7 @@ export class DynamoTenantItems implements TenantItemSource {
           ...(after ? { ExclusiveStartKey: after } : {}),
         }),
       );
-      items.push(...(Items ?? []).filter((item) => item.type === 'conversation' || item.type === 'comment'));
+      items.push(...(Items ?? []).filter((item) => CONTENT_KINDS.includes(item.type as TenantItemKind)));
       after = LastEvaluatedKey;
     } while (after);
     return items;

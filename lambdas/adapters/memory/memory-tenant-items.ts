@@ -1,6 +1,12 @@
 // In-process shard items for core tests and benchmarks of backfills: the DynamoDB adapter's contract (every
 // conversation and comment of one tenant, resumable pages, consistent reads) over a Map.
-import type { ShardItem, TenantItemPage, TenantItemSource } from '../../core/tenancy/tenant-items.js';
+import {
+  CONTENT_KINDS,
+  type ShardItem,
+  type TenantItemKind,
+  type TenantItemPage,
+  type TenantItemSource,
+} from '../../core/tenancy/tenant-items.js';
 import type { TenantId } from '../../core/tenancy/tenancy.js';
 
 const keyOf = (pk: string, sk: string) => `${pk}\u0000${sk}`;
@@ -28,7 +34,7 @@ export class MemoryTenantItems implements TenantItemSource {
   async page(tenantId: TenantId, cursor: string | undefined, limit: number): Promise<TenantItemPage> {
     const prefix = `T#${tenantId}#`;
     const keys = [...this.items.keys()]
-      .filter((key) => key.startsWith(prefix) && ['conversation', 'comment'].includes(this.items.get(key)?.type as string))
+      .filter((key) => key.startsWith(prefix) && CONTENT_KINDS.includes(this.items.get(key)?.type as TenantItemKind))
       .sort();
     const start = cursor === undefined ? 0 : keys.findIndex((key) => key > cursor);
     const slice = start < 0 ? [] : keys.slice(start, start + limit);

@@ -8,7 +8,7 @@ import type { Clock, ControlStore, MigrationStore } from '../ports.js';
 import { refuseMove, shardKind, type ShardTopology } from '../tenancy/shard-topology.js';
 import type { MigrationProgress } from '../migrations/migration-progress.js';
 import { completableAt, moveProgress, type MoveProgressContext } from './move-progress.js';
-import { initialMoveParams, type TenantMoveParams } from './tenant-move.js';
+import { initialMoveParams, startCleanup, type TenantMoveParams } from './tenant-move.js';
 import type { ShardName, TenantId } from '../tenancy/tenancy.js';
 
 /** Per-shard figures that come from outside the control table (DynamoDB's item count, consumed write units). */
@@ -148,7 +148,7 @@ export function moveAdmin(deps: MoveAdminDeps) {
             : `The move of ${tenantId} is ${phase} and cannot be cancelled.`,
         (record) => ({
           phase: 'cleaning-up',
-          params: { ...record.params, cleanup: { shard: record.params.to, deleted: 0, then: 'cancelled' } },
+          params: { ...record.params, cleanup: startCleanup(record.params.to, 'cancelled') },
         }),
       ),
 
@@ -170,7 +170,7 @@ export function moveAdmin(deps: MoveAdminDeps) {
         (phase) => `The move of ${tenantId} is ${phase}; only a move that is soaking can be completed.`,
         (record) => ({
           phase: 'cleaning-up',
-          params: { ...record.params, cleanup: { shard: record.params.from, deleted: 0, then: 'completed' } },
+          params: { ...record.params, cleanup: startCleanup(record.params.from, 'completed') },
         }),
         (record) => {
           const safeAt = completableAt(record, deps.directoryCacheSeconds);

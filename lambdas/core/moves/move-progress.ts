@@ -1,10 +1,12 @@
 // How far a tenant move is and what the operator runs next, from its record alone. Each phase is measured in its
-// own units against a total known when it began: the copy against the tenant's item estimate taken before its
-// first page, the verify scans against the items the copy read, the cleanup against an estimate of the copy it
-// deletes. Catch-up, cutover and the soak wait for something and say what; a move that ended, cancelled or
-// reversed shows no percentage, only what happened.
+// own units against a total known when it began: the copy in items (conversations and comments) against the
+// tenant's estimate of them taken before its first page, its idempotency keys and summaries, which nothing counts
+// cheaply, reported beside it; the verify scans against everything the copy read; the cleanup like the copy.
+// Catch-up, cutover and the soak wait for something and say what; a move that ended, cancelled or reversed shows no
+// percentage, only what happened.
 import type { MigrationRecord } from '../migrations/migration-runner.js';
 import { count, plural, shareOf, type MigrationProgress, type NextStep } from '../migrations/migration-progress.js';
+import type { ItemCounts } from '../tenancy/tenant-items.js';
 import type { MovePhase, TenantMoveParams } from './tenant-move.js';
 
 export interface MoveProgressContext {
@@ -14,6 +16,20 @@ export interface MoveProgressContext {
 }
 
 type MoveRecord = MigrationRecord<TenantMoveParams>;
+
+/**
+ * The items beside the content, which no estimate counts: how many, and how an operator reads them (", with 40
+ * idempotency keys and 3 summaries", or nothing).
+ */
+function beside(byKind: ItemCounts): { readonly items: number; readonly text: string } {
+  const keys = byKind.idempotency ?? 0;
+  const summaries = byKind.summary ?? 0;
+  const parts = [
+    ...(keys > 0 ? [`${count(keys)} idempotency ${keys === 1 ? 'key' : 'keys'}`] : []),
+    ...(summaries > 0 ? [`${count(summaries)} ${summaries === 1 ? 'summary' : 'summaries'}`] : []),
+  ];
+  return { items: keys + summaries, text: parts.length > 0 ? `, with ${parts.join(' and ')}` : '' };
+}
 
 /**
  * When `complete` (which deletes the old copy) becomes safe: twice the directory cache time after the flip, so no
@@ -37,9 +53,10 @@ export function moveProgress(record: MoveRecord, context: MoveProgressContext): 
       const split = `${count(p.backfill.copied)} written, ${count(p.backfill.stale)} already current`;
       // An empty estimate leaves only the count: the tenant may have written since it was taken.
       if (p.backfill.estimated === 0) return running(null, `backfilled ${plural(read, 'item')} to ${p.to} (${split})`);
+      const others = beside(p.backfill.byKind);
       return running(
-        shareOf(read, p.backfill.estimated),
-        `backfilled ${count(read)} of ~${plural(p.backfill.estimated, 'item')} to ${p.to} (${split})`,
+        shareOf(read - others.items, p.backfill.estimated),
+        `backfilled ${count(read - others.items)} of ~${plural(p.backfill.estimated, 'item')} to ${p.to}${others.text} (${split})`,
       );
     }
     case 'verifying': {
@@ -93,9 +110,10 @@ export function moveProgress(record: MoveRecord, context: MoveProgressContext): 
       }[cleanup.then];
       if (cleanup.estimated === undefined) return running(null, `${what}, counting its items`);
       if (cleanup.estimated === 0) return running(null, `${what}, ${plural(cleanup.deleted, 'item')} deleted`);
+      const others = beside(cleanup.byKind);
       return running(
-        shareOf(cleanup.deleted, cleanup.estimated),
-        `${what}, ${count(cleanup.deleted)} of ~${plural(cleanup.estimated, 'item')} deleted`,
+        shareOf(cleanup.deleted - others.items, cleanup.estimated),
+        `${what}, ${count(cleanup.deleted - others.items)} of ~${plural(cleanup.estimated, 'item')} deleted${others.text}`,
       );
     }
     case 'completed':

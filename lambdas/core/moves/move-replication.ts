@@ -1,11 +1,12 @@
 // Stream-driven catch-up for tenant moves: every committed change of a moving tenant on the replicating shard is
-// applied to the other shard item by item, version-guarded (`attribute_not_exists(pk) OR v < :v`), so duplicate
-// and out-of-order deliveries, and races with the backfill, can never replace a newer copy with an older one.
+// applied to the other shard item by item, version-guarded (`attribute_not_exists(pk) OR v < :v`, or the kind's
+// own version, see itemVersion), so duplicate and out-of-order deliveries, and races with the backfill, can never
+// replace a newer copy with an older one.
 // Barrier beacons seen in the stream are logged only once every change before them has been applied: that is
 // what lets a cutover prove the target has caught up with the source.
 import { parseShardPartition } from '../../schema.js';
 import type { ChangeRecord } from '../jobs/change-capture.js';
-import type { ShardItem } from '../tenancy/tenant-items.js';
+import { tenantItemKind, type ShardItem } from '../tenancy/tenant-items.js';
 import type { ShardName, TenantId } from '../tenancy/tenancy.js';
 
 export interface ItemKey {
@@ -16,11 +17,33 @@ export interface ItemKey {
 export const itemKeyOf = (item: ShardItem | ItemKey): ItemKey => ({ pk: item.pk as string, sk: item.sk as string });
 export const keyString = (key: ItemKey): string => `${key.pk}\u0000${key.sk}`;
 
+/** The attribute that orders two copies of one item, and this copy's value of it (0 when it has none). */
+export interface ItemVersion {
+  readonly attribute: 'v' | 'coveredVersion' | 'expiresAt';
+  readonly value: number;
+}
+
+/**
+ * What orders two copies of one item, by kind. Content carries its version `v` (+1 per change). A summary carries
+ * the conversation version it covers, the order its own store already guards on. An idempotency key carries no
+ * version: it is written once, with the response it replays, and never changed, but the same key is claimed again
+ * once it expired, so write-if-absent would let a stale copy of the old claim block (or wrongly replay) the new one.
+ * Its expiry (epoch seconds) orders the claims instead: a new claim is made only after the old expiry passed, so it
+ * always expires later, whatever the TTL setting. The copy keeps `expiresAt` as it is, so the key's remaining TTL
+ * on the other shard is the same, to the second.
+ */
+export function itemVersion(item: ShardItem): ItemVersion {
+  const kind = tenantItemKind(item);
+  const attribute = kind === 'summary' ? 'coveredVersion' : kind === 'idempotency' ? 'expiresAt' : 'v';
+  const value = item[attribute];
+  return { attribute, value: typeof value === 'number' ? value : 0 };
+}
+
 /** One shard table, as moves read and write it (raw items, all attributes). */
 export interface ShardItemStore {
   /**
-   * Writes `item` unless the shard already holds the same or a newer version of it (`v`; for idempotency claims,
-   * which carry no version, a later expiry). True when written.
+   * Writes `item` unless the shard already holds the same or a newer version of it (`itemVersion`). True when
+   * written.
    */
   putIfNewer(item: ShardItem): Promise<boolean>;
   /** Strongly consistent reads; absent keys are missing from the map (keyed by `keyString`). */
@@ -92,10 +115,12 @@ export async function replicateChanges(
       if (record.eventName === 'INSERT' || record.eventName === 'MODIFY') actions.push({ kind: 'beacon', index, moveId, round, n });
       return;
     }
-    // Conversations and comments are never physically removed by the API (deletes are tombstones): a REMOVE is a
-    // TTL expiry (the other shard expires its own copy) or a move's cleanup, neither of which may be copied.
+    // Nothing the tenant owns is physically removed by the API (deletes are tombstones, summaries are replaced): a
+    // REMOVE is a TTL expiry or a move's cleanup, neither of which may be copied. Only idempotency keys expire; their
+    // copy carries the same `expiresAt`, so it expires on the other shard at the same instant, and an expired key is
+    // as good as absent whether or not TTL has deleted it yet (a new claim overwrites it, the verify skips it).
     // Placement markers are per shard (they say where the tenant is) and are never copied between shards.
-    if (record.eventName === 'REMOVE' || !image || partition?.kind !== 'tenant' || partition.placement) return;
+    if (record.eventName === 'REMOVE' || !image || partition?.kind !== 'tenant' || partition.placement || !tenantItemKind(image)) return;
     for (const route of routes) {
       if (route.tenantId === partition.tenantId) actions.push({ kind: 'apply', index, to: route.to, item: image });
     }

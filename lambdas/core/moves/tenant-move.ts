@@ -1,6 +1,7 @@
 // The tenant-move playbook (DESIGN.md §5): copy a tenant to another shard while it keeps writing, then hand it
-// over with a write fence measured in milliseconds. Invariants: the target only ever receives version-guarded
-// writes; the directory flips (epoch + 1) only after a barrier proved every change committed on the source before
+// over with a write fence measured in milliseconds. A move carries everything the tenant owns (TENANT_ITEM_KINDS:
+// its idempotency keys and summaries too, or a retry after the move would be a second write). Invariants: the
+// target only ever receives version-guarded writes; the directory flips (epoch + 1) only after a barrier proved every change committed on the source before
 // the fence has been applied to the target; the old copy is kept in sync (reverse replication) and deleted only
 // at `complete`. Every step is idempotent, so the runner may be killed anywhere and simply run it again.
 import { setTimeout as delay } from 'node:timers/promises';
@@ -18,7 +19,7 @@ import {
 import type { PlacementMarkers } from '../tenancy/placement-fence.js';
 import type { Clock, ControlStore } from '../ports.js';
 import { diffSourcePage, diffTargetPage, emptyDiff, recheckInFence, type DiffReport } from './shard-diff.js';
-import type { TenantItemSource } from '../tenancy/tenant-items.js';
+import { countKinds, type ItemCounts, type TenantItemSource } from '../tenancy/tenant-items.js';
 import type { ShardName, TenantId } from '../tenancy/tenancy.js';
 
 export type MovePhase =
@@ -46,7 +47,12 @@ export interface TenantMoveParams {
     readonly copied: number;
     /** Items the backfill read that the target already had (same or newer version, through catch-up). */
     readonly stale: number;
-    /** The tenant's items on the source when the copy began: the total the copy's progress is measured against. */
+    /** Items the backfill read (`copied + stale`), per kind. */
+    readonly byKind: ItemCounts;
+    /**
+     * The tenant's conversations and comments on the source when the copy began: the total the copy's progress in
+     * those kinds is measured against (no cheap count of the other kinds exists).
+     */
     readonly estimated?: number;
   };
   readonly verify: {
@@ -74,11 +80,18 @@ export interface TenantMoveParams {
     readonly shard: ShardName;
     readonly cursor?: string;
     readonly deleted: number;
-    /** The tenant's items on `shard` when the cleanup began: the total its progress is measured against. */
+    /** `deleted`, per kind. */
+    readonly byKind: ItemCounts;
+    /** The tenant's conversations and comments on `shard` when the cleanup began (see `backfill.estimated`). */
     readonly estimated?: number;
     readonly then: 'completed' | 'cancelled' | 'reversed';
   };
 }
+
+type Cleanup = NonNullable<TenantMoveParams['cleanup']>;
+
+/** A cleanup of the tenant's copy on `shard` that ends the move as `then`, before its first page. */
+export const startCleanup = (shard: ShardName, then: Cleanup['then']): Cleanup => ({ shard, deleted: 0, byKind: {}, then });
 
 /** The directory flip: shard and epoch change together, only from the expected epoch and shard. */
 export interface TenantPlacement {
@@ -114,7 +127,7 @@ export function initialMoveParams(tenantId: TenantId, from: ShardName, to: Shard
     from,
     to,
     epoch,
-    backfill: { done: false, copied: 0, stale: 0 },
+    backfill: { done: false, copied: 0, stale: 0, byKind: {} },
     verify: { side: 'source', pass: 1, report: emptyDiff(), targetRead: 0, recheck: [], recheckOverflow: false },
     cutover: { attempts: 0 },
   };
@@ -212,6 +225,7 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
       done: page.cursor === undefined,
       copied: p.backfill.copied + written,
       stale: p.backfill.stale + outcomes.length - written,
+      byKind: countKinds(p.backfill.byKind, page.items),
       estimated: p.backfill.estimated,
     };
     return { phase: backfill.done ? 'verifying' : 'copying', params: { ...p, backfill } };
@@ -224,7 +238,7 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
     const v = p.verify;
     if (v.side === 'source') {
       const page = await source.enumerate.page(p.tenantId, v.cursor, pageSize());
-      const diff = await paced(page.items.length, () => diffSourcePage(page.items, source.items, target.items, v.report));
+      const diff = await paced(page.items.length, () => diffSourcePage(page.items, source.items, target.items, v.report, deps.clock.now()));
       const recheck = [...new Set([...v.recheck, ...diff.recheck.map(keyString)])];
       const verify = {
         ...v,
@@ -236,7 +250,7 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
       return { phase: 'verifying', params: { ...p, verify: stripUndefined(verify) } };
     }
     const page = await target.enumerate.page(p.tenantId, v.cursor, pageSize());
-    const report = await paced(page.items.length, () => diffTargetPage(page.items, source.items, v.report));
+    const report = await paced(page.items.length, () => diffTargetPage(page.items, source.items, v.report, deps.clock.now()));
     const targetRead = v.targetRead + page.items.length;
     if (page.cursor !== undefined)
       return { phase: 'verifying', params: { ...p, verify: { ...v, report, targetRead, cursor: page.cursor } } };
@@ -304,7 +318,7 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
       await source.markers.unfence(tenantId, epoch);
       return undefined;
     }
-    const checked = await recheckInFence(recheck, source.items, target.items);
+    const checked = await recheckInFence(recheck, source.items, target.items, deps.clock.now());
     if (checked.conflicting > 0) {
       await source.markers.unfence(tenantId, epoch);
       throw new Error(`${checked.conflicting} item(s) of ${tenantId} are newer on ${to} than on the fenced ${from}; cutover refused`);
@@ -346,7 +360,7 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
     if (!result) return { phase: 'reversing', params: { ...p, reverse: { ...p.reverse, attempts } }, waitSeconds: 2 };
     return {
       phase: 'cleaning-up',
-      params: { ...p, reverse: { attempts, fenceMs: result.fenceMs }, cleanup: { shard: p.to, deleted: 0, then: 'reversed' } },
+      params: { ...p, reverse: { attempts, fenceMs: result.fenceMs }, cleanup: startCleanup(p.to, 'reversed') },
     };
   }
 
@@ -363,7 +377,12 @@ export function tenantMovePlaybook(deps: TenantMoveDeps): Playbook<TenantMovePar
     await settle(record.phaseTimestamps['cleaning-up']);
     const page = await shard.enumerate.page(p.tenantId, cleanup.cursor, pageSize());
     await paced(page.items.length, () => shard.items.deleteMany(page.items.map(itemKeyOf)));
-    const next = stripUndefined({ ...cleanup, cursor: page.cursor, deleted: cleanup.deleted + page.items.length });
+    const next = stripUndefined({
+      ...cleanup,
+      cursor: page.cursor,
+      deleted: cleanup.deleted + page.items.length,
+      byKind: countKinds(cleanup.byKind, page.items),
+    });
     return { phase: page.cursor === undefined ? cleanup.then : 'cleaning-up', params: { ...p, cleanup: next } };
   }
 

@@ -24,11 +24,22 @@ function move(
 }
 
 const copied =
-  (n: number, stale = 0) =>
-  (params: TenantMoveParams) => ({
-    ...params,
-    backfill: { ...params.backfill, copied: n, stale, estimated: 5000 },
-  });
+  (n: number, stale = 0, bookkeeping: { idempotency?: number; summary?: number } = {}) =>
+  (params: TenantMoveParams) => {
+    const others = (bookkeeping.idempotency ?? 0) + (bookkeeping.summary ?? 0);
+    const content = n + stale - others;
+    const conversation = Math.floor(content / 5);
+    return {
+      ...params,
+      backfill: {
+        ...params.backfill,
+        copied: n,
+        stale,
+        estimated: 5000,
+        byKind: { conversation, comment: content - conversation, ...bookkeeping },
+      },
+    };
+  };
 
 describe('move progress', () => {
   it('measures the copy in items against the estimate taken before the first page, advancing page by page', () => {
@@ -44,6 +55,19 @@ describe('move progress', () => {
     );
     // More items than estimated (the tenant kept writing): still short of 100 % until the copy is done.
     expect(moveProgress(move('copying', copied(6000)), context).fraction).toBe(0.99);
+  });
+
+  it('counts idempotency keys and summaries beside the content, never against its estimate', () => {
+    // 2,500 of the 5,000 conversations and comments, with 600 keys and summaries the estimate does not count.
+    const progress = moveProgress(move('copying', copied(3000, 100, { idempotency: 541, summary: 59 })), context);
+    expect(progress).toMatchObject({
+      fraction: 0.5,
+      detail:
+        'backfilled 2,500 of ~5,000 items to shard-1, with 541 idempotency keys and 59 summaries (3,000 written, 100 already current)',
+    });
+    expect(moveProgress(move('copying', copied(10, 0, { idempotency: 1, summary: 1 })), context).detail).toMatch(
+      /, with 1 idempotency key and 1 summary \(/,
+    );
   });
 
   it('gives an honest count, not a percentage, when there is no total to measure against', () => {
@@ -115,11 +139,17 @@ describe('move progress', () => {
   it('measures the cleanup of a cancel against the copy it deletes, and says it is a cancel', () => {
     const cancelling = move('cleaning-up', (params) => ({
       ...params,
-      cleanup: { shard: 'shard-1', deleted: 250, estimated: 1000, then: 'cancelled' },
+      cleanup: {
+        shard: 'shard-1',
+        deleted: 260,
+        byKind: { conversation: 50, comment: 200, idempotency: 10 },
+        estimated: 1000,
+        then: 'cancelled',
+      },
     }));
     expect(moveProgress(cancelling, context)).toMatchObject({
       fraction: 0.25,
-      detail: 'cancelling: deleting the copy on shard-1; acme stays on shard-0, 250 of ~1,000 items deleted',
+      detail: 'cancelling: deleting the copy on shard-1; acme stays on shard-0, 250 of ~1,000 items deleted, with 10 idempotency keys',
       running: true,
     });
   });

@@ -1,13 +1,16 @@
-// The tenant-move playbook on DynamoDB Local with real stream pollers as replicators: a move copies everything,
-// flips the directory with epoch + 1 behind a short per-tenant fence, keeps the old copy in sync until `complete`,
-// and survives being killed in every phase while the tenant (and its neighbour) keep writing.
+// The tenant-move playbook on DynamoDB Local with real stream pollers as replicators: a move copies everything the
+// tenant owns (idempotency keys and summaries too), flips the directory with epoch + 1 behind a short per-tenant
+// fence, keeps the old copy in sync until `complete`, and survives being killed in every phase while the tenant (and
+// its neighbour) keep writing.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
+import { DynamoSummaryStore } from '../../../../lambdas/adapters/aws/dynamo-summary-store.js';
 import { Problem } from '../../../../lambdas/core/problems.js';
-import type { ConversationStore } from '../../../../lambdas/core/ports.js';
+import type { ConversationRecord, ConversationStore, IdempotencyClaim } from '../../../../lambdas/core/ports.js';
 import type { TenantId } from '../../../../lambdas/core/tenancy/tenancy.js';
 import { shardKeys } from '../../../../lambdas/schema.js';
+import { eventually } from '../../../support/local-api.js';
 import { createMoveWorld, type MoveWorld } from '../../../support/move-world.js';
 
 let world: MoveWorld;
@@ -212,6 +215,82 @@ describe('tenant move', () => {
     expect(await audit('shard-0', neighbour, neighbourAcked)).toMatchObject({ lost: 0, duplicated: 0, stale: 0 });
     expect(await world.control.getTenant(tenant)).toMatchObject({ shard: 'shard-2', epoch: 2 });
   }, 180_000);
+
+  it('carries idempotency keys with their expiry and summaries: a retry after the move replays the first response, and the verify counts them', async () => {
+    const tenant = await world.tenant('retrying', 'shard-0');
+    const store = await world.writer(tenant);
+    await seed(store, 3, 1);
+    const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
+    const conversation = (subject: string): ConversationRecord => {
+      const now = at();
+      return { id: uuidv7(), subject, body: 'b', author: 'a', createdAt: now, updatedAt: now, commentCount: 0, version: 1, deleted: false };
+    };
+    const claimOf = (key: string, created: ConversationRecord): IdempotencyClaim => ({
+      key,
+      requestHash: `hash-${key}`,
+      expiresAt,
+      response: JSON.stringify({ id: created.id }),
+    });
+    const before = conversation('before the move');
+    expect(await store.createConversation(before, claimOf('key-before', before))).toEqual({ kind: 'written' });
+    const tableOf = (shard: string) => world.tables.topology.find((candidate) => candidate.name === shard)!.table;
+    const summaries = new DynamoSummaryStore(world.tables.doc, tableOf('shard-0'), tenant);
+    await summaries.put({ conversationId: before.id, text: 'a summary', coveredVersion: 1, generatedAt: at(), route: 'primary' });
+
+    const { id } = await world.moves.admin.start(tenant, 'shard-1');
+    // The estimate, then the one page of the copy; a key claimed after it reaches the target through the replicator.
+    for (let step = 0; step < 2; step++) await world.runOneStep(id);
+    expect((await world.record(id)).phase).toBe('verifying');
+    const during = conversation('during the move');
+    expect(await store.createConversation(during, claimOf('key-during', during))).toEqual({ kind: 'written' });
+    const replicated = shardKeys.idempotency(tenant, 'key-during').pk;
+    await eventually(
+      () => world.items('shard-1', tenant),
+      (items) => items.some((item) => item.pk === replicated),
+    );
+    const soaking = await world.run(id);
+    expect(soaking.phase).toBe('soaking');
+    // 3 conversations with a comment each, 2 more conversations, their 2 keys, 1 summary.
+    expect(soaking.params.verify.report).toMatchObject({
+      processed: 11,
+      byKind: { conversation: 5, comment: 3, idempotency: 2, summary: 1 },
+      matching: 11,
+      missing: 0,
+      mismatched: 0,
+      extra: 0,
+    });
+    // The estimate counts conversations and comments only; the copy reports the rest beside it.
+    expect(soaking.params.backfill).toMatchObject({ estimated: 7, byKind: { conversation: 4, comment: 3, idempotency: 1, summary: 1 } });
+
+    const moved = await world.items('shard-1', tenant);
+    expect(moved.find((item) => item.sk === 'IDEMPOTENCY' && item.pk === shardKeys.idempotency(tenant, 'key-before').pk)).toMatchObject({
+      expiresAt,
+      response: JSON.stringify({ id: before.id }),
+    });
+    expect(await new DynamoSummaryStore(world.tables.doc, tableOf('shard-1'), tenant).get(before.id)).toMatchObject({
+      text: 'a summary',
+      coveredVersion: 1,
+    });
+
+    // A client retrying either request after the cutover gets the first response, and no second conversation.
+    const after = await world.writer(tenant);
+    for (const [key, created] of [
+      ['key-before', before],
+      ['key-during', during],
+    ] as const) {
+      expect(await after.createConversation(conversation('a retry'), claimOf(key, created))).toEqual({
+        kind: 'replay',
+        response: JSON.stringify({ id: created.id }),
+      });
+    }
+    expect((await after.listConversations(50)).items).toHaveLength(5);
+
+    await world.moves.admin.complete(tenant);
+    const completed = await world.run(id);
+    expect(completed.params.cleanup).toMatchObject({ deleted: 11, byKind: { conversation: 5, comment: 3, idempotency: 2, summary: 1 } });
+    expect(await world.items('shard-0', tenant)).toHaveLength(0);
+    expect(await world.items('shard-1', tenant)).toHaveLength(11);
+  });
 
   it('cancel before cutover deletes the copy and leaves the tenant where it was', async () => {
     const tenant = await world.tenant('changed-mind', 'shard-1');
