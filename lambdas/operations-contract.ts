@@ -3,7 +3,11 @@
 // them on its first invocation, so a missing or malformed one fails that invocation naming the variable, while the
 // bundle still loads bare. The metrics they publish are declared with all others in lambdas/telemetry.ts.
 import * as z from 'zod';
-import { canaryDeadlineSecondsSchema, rollbackWindowMinutesSchema } from './core/operations/operations-settings.js';
+import {
+  canaryDeadlineSecondsSchema,
+  canaryRetentionHoursSchema,
+  rollbackWindowMinutesSchema,
+} from './core/operations/operations-settings.js';
 import { ENV, jsonOf } from './environment.js';
 
 export const OPERATIONS_FUNCTIONS = ['heartbeat-canary', 'rollback-action'] as const;
@@ -16,6 +20,8 @@ export const OPERATIONS_ENV = {
   canaryTokenSecretArn: 'HEADROOM_CANARY_TOKEN_SECRET_ARN',
   canaryDeadlineSeconds: 'HEADROOM_CANARY_DEADLINE_SECONDS',
   canaryAwaitSearch: 'HEADROOM_CANARY_AWAIT_SEARCH',
+  /** The canary deletes its own conversations not updated for this many hours. */
+  canaryRetentionHours: 'HEADROOM_CANARY_RETENTION_HOURS',
   /** JSON `{ "<deployment group name>": { "functionName": …, "aliasName": … } }`: what the rollback action may move. */
   releaseTargets: 'HEADROOM_RELEASE_TARGETS',
   rollbackWindowMinutes: 'HEADROOM_ROLLBACK_WINDOW_MINUTES',
@@ -30,6 +36,7 @@ export const canaryEnvironmentSchema = z.object({
   [OPERATIONS_ENV.canaryTokenSecretArn]: z.string().startsWith('arn:'),
   [OPERATIONS_ENV.canaryDeadlineSeconds]: z.coerce.number().pipe(canaryDeadlineSecondsSchema),
   [OPERATIONS_ENV.canaryAwaitSearch]: z.enum(['true', 'false']).transform((value) => value === 'true'),
+  [OPERATIONS_ENV.canaryRetentionHours]: z.coerce.number().pipe(canaryRetentionHoursSchema),
 });
 
 export const rollbackEnvironmentSchema = z.object({

@@ -2,8 +2,10 @@
 // as the `canary` tenant through the local HTTP API. Its outcome is published as the same EMF metrics (the canary's
 // success and round trip, lambdas/telemetry.ts), so the monitor and the ops console read it like any other metric.
 // Runs never overlap: the next one starts when the previous one has finished and the interval has passed; after a
-// failure the next run comes sooner, so a broken write path is confirmed (and paged) within two minutes.
+// failure the next run comes sooner, so a broken write path is confirmed (and paged) within two minutes. After a
+// successful run the canary deletes its conversations past the retention, as the Lambda canary does.
 import { randomBytes } from 'node:crypto';
+import { canaryCleanup } from '../lambdas/core/operations/canary-cleanup.js';
 import { runHeartbeatCanary, type CanaryApi } from '../lambdas/core/operations/heartbeat-canary.js';
 import { emit } from '../lambdas/observability.js';
 import { interruptiblePause } from './interruptible-pause.js';
@@ -14,6 +16,8 @@ export interface HeartbeatCanaryLoopOptions {
   readonly intervalMs: number;
   /** Wait until the comment is searchable (when the platform has search), as the Lambda canary does. */
   readonly awaitSearch: boolean;
+  /** The canary's conversations not updated for this many hours are deleted (`operations.canary.retentionHours`). */
+  readonly retentionHours: number;
 }
 
 export interface CanaryRunSummary {
@@ -42,14 +46,16 @@ export function startHeartbeatCanaryLoop(options: HeartbeatCanaryLoopOptions): H
   let last: CanaryRunSummary | null = null;
   const lastOutcome = (): CanaryRunSummary | null => last;
   const runBudgetMs = Math.min(MAX_RUN_MS, Math.max(MIN_RUN_MS, options.intervalMs));
+  const clock = { now: () => new Date() };
+  const cleanup = canaryCleanup({ clock, retentionHours: options.retentionHours });
 
   async function runOnce(): Promise<void> {
-    const started = Date.now();
+    const deadline = new Date(Date.now() + runBudgetMs);
     const outcome = await runHeartbeatCanary({
       api: options.api,
-      clock: { now: () => new Date() },
+      clock,
       sleep: (ms) => pause(ms),
-      deadline: new Date(started + runBudgetMs),
+      deadline,
       nonce: randomBytes(12).toString('hex'),
       awaitSearch: options.awaitSearch,
     });
@@ -59,6 +65,11 @@ export function startHeartbeatCanaryLoop(options: HeartbeatCanaryLoopOptions): H
     last = outcome.ok
       ? { at: new Date().toISOString(), ok: true, roundTripMs: outcome.roundTripMs, failedStage: null, reason: null }
       : { at: new Date().toISOString(), ok: false, roundTripMs: null, failedStage: outcome.failedStage, reason: outcome.reason };
+    if (!outcome.ok) return;
+    const swept = await cleanup.sweepIfDue(options.api, deadline);
+    if (stopping) return;
+    emit.canaryCleanupNow(swept);
+    if (swept.status === 'failed') console.error(`[canary] cleanup failed after deleting ${swept.deleted}: ${swept.reason}`);
   }
 
   const loop = (async () => {

@@ -5,7 +5,8 @@
 // Manager.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createCanaryApiClient } from '../adapters/http/canary-api-client.js';
+import { CANARY_REQUEST_TIMEOUT_MS, createCanaryApiClient } from '../adapters/http/canary-api-client.js';
+import { canaryCleanup, type CanaryCleanup } from '../core/operations/canary-cleanup.js';
 import type { CanaryApi } from '../core/operations/heartbeat-canary.js';
 import type { ReleaseRollbackDeps } from '../core/operations/release-rollback.js';
 import { systemClock, type Clock } from '../core/ports.js';
@@ -18,10 +19,14 @@ export interface CanaryDeps {
   readonly awaitSearch: boolean;
   /** The public API as the canary tenant, with its current token; rejects when the token cannot be read. */
   api(): Promise<CanaryApi>;
+  /** The longest one of its requests may take. */
+  readonly requestTimeoutMs: number;
   readonly clock: Clock;
   readonly sleep: (ms: number) => Promise<void>;
   /** A fresh run nonce: letters and digits only, as the canary requires. */
   nonce(): string;
+  /** Deletes the canary's conversations past the retention; one per instance, so it paces its own sweeps. */
+  readonly cleanup: CanaryCleanup;
 }
 
 export interface RollbackDeps extends ReleaseRollbackDeps {
@@ -64,9 +69,11 @@ export function canaryDeps(): CanaryDeps {
     deadlineSeconds: env[OPERATIONS_ENV.canaryDeadlineSeconds],
     awaitSearch: env[OPERATIONS_ENV.canaryAwaitSearch],
     api: async () => createCanaryApiClient({ baseUrl: env[OPERATIONS_ENV.canaryApiUrl], token: await token() }),
+    requestTimeoutMs: CANARY_REQUEST_TIMEOUT_MS,
     clock: systemClock,
     sleep: (ms) => sleep(ms),
     nonce: () => randomBytes(12).toString('hex'),
+    cleanup: canaryCleanup({ clock: systemClock, retentionHours: env[OPERATIONS_ENV.canaryRetentionHours] }),
   });
 }
 

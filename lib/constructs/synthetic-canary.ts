@@ -8,6 +8,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { canaryRetentionHoursSchema } from '../../lambdas/core/operations/operations-settings.js';
 import { functionEnvironment } from '../../lambdas/function-environment.js';
 import { functionDefinition } from '../../lambdas/functions.js';
 import { HandlerFunction, type FunctionRuntimeDefaults } from './handler-function.js';
@@ -21,6 +22,8 @@ export interface SyntheticCanaryProps {
   readonly deadline: Duration;
   /** Wait until the comment is searchable, not just accepted. */
   readonly awaitSearch: boolean;
+  /** The canary deletes its own conversations not updated for this long (whole hours, 1-168). */
+  readonly retention: Duration;
   readonly logRetention: RetentionDays;
   /** Sizes the manifest row leaves to configuration. */
   readonly runtime: FunctionRuntimeDefaults;
@@ -44,6 +47,10 @@ export class SyntheticCanary extends Construct {
         `a canary run must end before the next starts: deadline ${props.deadline.toSeconds()} s, every ${props.every.toSeconds()} s`,
       );
     }
+    const retentionHours = props.retention.toHours({ integral: false });
+    if (!canaryRetentionHoursSchema.safeParse(retentionHours).success) {
+      throw new Error(`canary retention must be a whole number of hours in 1-168, got ${props.retention.toHumanString()}`);
+    }
 
     this.tokenSecret = new Secret(this, 'Token', {
       description:
@@ -66,6 +73,7 @@ export class SyntheticCanary extends Construct {
           tokenSecretArn: this.tokenSecret.secretArn,
           deadlineSeconds: props.deadline.toSeconds(),
           awaitSearch: props.awaitSearch,
+          retentionHours,
         },
       }),
       runtime: props.runtime,

@@ -56,6 +56,7 @@ export class OperationsStack extends Stack {
         every: Duration.minutes(canary.everyMinutes),
         deadline: Duration.seconds(canary.deadlineSeconds),
         awaitSearch: canary.awaitSearch,
+        retention: Duration.hours(canary.retentionHours),
         logRetention,
         runtime: functionRuntimeDefaults(config),
         logRemovalPolicy: removalPolicyOf(config),

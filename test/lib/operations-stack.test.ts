@@ -1,9 +1,13 @@
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnInsightRule } from 'aws-cdk-lib/aws-cloudwatch';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/environment.js';
 import { OPERATIONS_ENV } from '../../lambdas/operations-contract.js';
 import { ROUTES } from '../../lambdas/routes.js';
+import { functionRuntimeDefaults, resolveConfig } from '../../lib/config.js';
+import { SyntheticCanary } from '../../lib/constructs/synthetic-canary.js';
 import { testApp } from './headroom-test-app.js';
 import { asArray, idOf, mentions, resourceOf, runtimeView, statementsOfRole, type Json } from './template-queries.js';
 
@@ -111,7 +115,9 @@ describe('OperationsStack dashboard', () => {
 });
 
 describe('OperationsStack synthetic canary', () => {
-  const { operations, api } = testApp({ operations: { canary: { everyMinutes: 2, deadlineSeconds: 90, awaitSearch: false } } });
+  const { operations, api } = testApp({
+    operations: { canary: { everyMinutes: 2, deadlineSeconds: 90, awaitSearch: false, retentionHours: 6 } },
+  });
   const canary = operations.canary!;
 
   it('runs on the configured schedule, never retried', () => {
@@ -128,9 +134,25 @@ describe('OperationsStack synthetic canary', () => {
     const { env, refs } = runtimeView(fn.Environment.Variables);
     expect(env[OPERATIONS_ENV.canaryDeadlineSeconds]).toBe('90');
     expect(env[OPERATIONS_ENV.canaryAwaitSearch]).toBe('false');
+    expect(env[OPERATIONS_ENV.canaryRetentionHours]).toBe('6');
     expect(mentions(refs, idOf(api, api.gateway.restApi))).toBe(true);
     expect(mentions(fn.Environment.Variables[OPERATIONS_ENV.canaryTokenSecretArn], idOf(operations, canary.tokenSecret))).toBe(true);
     expect(fn.Timeout).toBe(100);
+  });
+
+  it('refuses at synth a retention the canary would refuse at its first run', () => {
+    const props = {
+      apiUrl: 'https://example.com/v1/',
+      every: Duration.minutes(1),
+      deadline: Duration.seconds(45),
+      awaitSearch: true,
+      logRetention: RetentionDays.ONE_WEEK,
+      runtime: functionRuntimeDefaults(resolveConfig()),
+    };
+    expect(() => new SyntheticCanary(new Stack(), 'Canary', { ...props, retention: Duration.minutes(90) })).toThrow(
+      'canary retention must be a whole number of hours in 1-168, got 1 hour 30 minutes',
+    );
+    expect(() => new SyntheticCanary(new Stack(), 'Canary', { ...props, retention: Duration.days(8) })).toThrow(/got 8 days/);
   });
 
   it('may read exactly its token secret and nothing else but its logs and traces', () => {

@@ -1,16 +1,22 @@
 // The canary tenant's view of the public API over HTTP: the same requests an integration sends, with its bearer
 // token, so the canary exercises API Gateway, the authorizer and the usage plan, not just the functions.
-import type { CanaryApi, CanarySearchHit } from '../../core/operations/heartbeat-canary.js';
+import type { CanaryApi, CanaryConversationPage, CanarySearchHit } from '../../core/operations/heartbeat-canary.js';
 
 export interface CanaryApiClientOptions {
   /** The stage's base URL (the `ApiUrl` output), e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/v1/`. */
   readonly baseUrl: string;
   readonly token: string;
-  /** Per request; a hung request must not eat the whole run's deadline. @default 10000 */
+  /** Per request; a hung request must not eat the whole run's deadline. @default CANARY_REQUEST_TIMEOUT_MS */
   readonly requestTimeoutMs?: number;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
 }
+
+/** The longest one request may take by default: the canary's handler keeps this much time back after a sweep. */
+export const CANARY_REQUEST_TIMEOUT_MS = 10_000;
+
+/** The largest page the listing serves: the fewest requests to reach the canary's oldest conversations. */
+const LIST_PAGE_SIZE = 100;
 
 /** A non-2xx answer, named by its status and problem type so the canary's failure reason says what broke. */
 export class CanaryHttpError extends Error {
@@ -35,12 +41,25 @@ const searchResponse = (body: unknown): CanarySearchHit[] => {
   });
 };
 
+const conversationPage = (body: unknown): CanaryConversationPage => {
+  const { items, nextCursor } = (body ?? {}) as { items?: unknown; nextCursor?: unknown };
+  if (!Array.isArray(items)) throw new Error('list conversations answered without an items array');
+  return {
+    items: items.map((item: { id?: unknown; author?: unknown; updatedAt?: unknown }) => {
+      if (typeof item.id !== 'string' || typeof item.author !== 'string' || typeof item.updatedAt !== 'string')
+        throw new Error('a listed conversation has no id, author or updatedAt');
+      return { id: item.id, author: item.author, updatedAt: item.updatedAt };
+    }),
+    nextCursor: typeof nextCursor === 'string' ? nextCursor : null,
+  };
+};
+
 export function createCanaryApiClient(options: CanaryApiClientOptions): CanaryApi {
   const base = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
   const doFetch = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  const timeoutMs = options.requestTimeoutMs ?? CANARY_REQUEST_TIMEOUT_MS;
 
-  async function call(method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string): Promise<unknown> {
+  async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, idempotencyKey?: string): Promise<unknown> {
     const response = await doFetch(new URL(path, base), {
       method,
       headers: {
@@ -83,5 +102,18 @@ export function createCanaryApiClient(options: CanaryApiClientOptions): CanaryAp
     addComment: async (conversationId, input, key) =>
       idOf(await call('POST', `v1/conversations/${encodeURIComponent(conversationId)}/comments`, input, key), 'add comment'),
     search: async (query) => searchResponse(await call('GET', `v1/search?q=${encodeURIComponent(query)}&limit=10`)),
+    listConversations: async (cursor) =>
+      conversationPage(
+        await call('GET', `v1/conversations?limit=${LIST_PAGE_SIZE}${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`),
+      ),
+    deleteConversation: async (conversationId) => {
+      try {
+        await call('DELETE', `v1/conversations/${encodeURIComponent(conversationId)}`);
+        return true;
+      } catch (error) {
+        if (error instanceof CanaryHttpError && error.status === 404) return false;
+        throw error;
+      }
+    },
   };
 }

@@ -10,6 +10,19 @@ export interface CanarySearchHit {
   readonly commentId?: string;
 }
 
+/** A conversation as the canary's cleanup needs it from a listing: whose it is and when it last changed. */
+export interface CanaryConversation {
+  readonly id: string;
+  readonly author: string;
+  readonly updatedAt: string;
+}
+
+/** One page of the tenant's conversations, most recently updated first. */
+export interface CanaryConversationPage {
+  readonly items: readonly CanaryConversation[];
+  readonly nextCursor: string | null;
+}
+
 /** The public API as the canary tenant uses it (HTTP on AWS and locally; a fake in tests). */
 export interface CanaryApi {
   createConversation(
@@ -22,7 +35,13 @@ export interface CanaryApi {
     idempotencyKey: string,
   ): Promise<{ readonly id: string }>;
   search(query: string): Promise<readonly CanarySearchHit[]>;
+  listConversations(cursor?: string): Promise<CanaryConversationPage>;
+  /** A soft delete; false when the conversation was already gone (deleted by an earlier sweep). */
+  deleteConversation(conversationId: string): Promise<boolean>;
 }
+
+/** What a run calls: the writes and the search. */
+export type CanaryRoundTripApi = Pick<CanaryApi, 'createConversation' | 'addComment' | 'search'>;
 
 export type CanaryStage = 'create-conversation' | 'add-comment' | 'applied-downstream';
 
@@ -58,7 +77,7 @@ export type CanaryOutcome =
     };
 
 export interface CanaryOptions {
-  readonly api: CanaryApi;
+  readonly api: CanaryRoundTripApi;
   readonly clock: { now(): Date };
   readonly sleep: (ms: number) => Promise<void>;
   /** The run gives up (and fails) when this instant passes: keep it inside the scheduler's period and timeout. */
@@ -79,7 +98,7 @@ export const CANARY_AUTHOR = 'heartbeat-canary@headroom.invalid';
 const NONCE = /^[A-Za-z0-9]{8,64}$/;
 
 /** Turns any thrown value into one log-friendly sentence (problem+json titles included by the adapter). */
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export async function runHeartbeatCanary(options: CanaryOptions): Promise<CanaryOutcome> {
   const { api, clock, sleep, deadline, nonce } = options;
@@ -115,7 +134,7 @@ export async function runHeartbeatCanary(options: CanaryOptions): Promise<Canary
     conversationId = conversation.id;
     timings.conversationCreatedMs = elapsed();
   } catch (error) {
-    return fail('create-conversation', describe(error));
+    return fail('create-conversation', reasonOf(error));
   }
   if (pastDeadline()) return fail('create-conversation', 'the deadline passed while creating the conversation');
 
@@ -124,7 +143,7 @@ export async function runHeartbeatCanary(options: CanaryOptions): Promise<Canary
     commentId = comment.id;
     timings.commentCreatedMs = elapsed();
   } catch (error) {
-    return fail('add-comment', describe(error));
+    return fail('add-comment', reasonOf(error));
   }
   if (pastDeadline()) return fail('add-comment', 'the deadline passed while adding the comment');
 
@@ -141,7 +160,7 @@ export async function runHeartbeatCanary(options: CanaryOptions): Promise<Canary
         lastError = undefined;
       } catch (error) {
         // A failing search is retried like a miss until the deadline: the index may be mid-deploy for a second.
-        lastError = describe(error);
+        lastError = reasonOf(error);
       }
       const remaining = deadline.getTime() - clock.now().getTime();
       if (remaining <= 0) {

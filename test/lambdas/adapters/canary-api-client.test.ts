@@ -47,6 +47,16 @@ function fakePublicApi() {
         comments.push({ conversationId: commentPath[1]!, commentId, body: JSON.parse(body).body });
         return send(201, { id: commentId });
       }
+      if (req.method === 'GET' && url.pathname === '/v1/conversations') {
+        const item = { id: 'c-2', subject: 's', body: 'b', author: 'a', createdAt: 't1', updatedAt: 't2', commentCount: 1, version: 2 };
+        return send(200, url.searchParams.has('cursor') ? { items: [], nextCursor: null } : { items: [item], nextCursor: 'next-page' });
+      }
+      const deletePath = url.pathname.match(/^\/v1\/conversations\/([^/]+)$/);
+      if (req.method === 'DELETE' && deletePath) {
+        if (deletePath[1] === 'gone') return send(404, { type: 'https://headroom.dev/problems/not-found' }, 'application/problem+json');
+        res.writeHead(204);
+        return res.end();
+      }
       if (req.method === 'GET' && url.pathname === '/v1/search') {
         const q = url.searchParams.get('q')!;
         const items = comments
@@ -98,6 +108,23 @@ describe('canary API client', () => {
     expect(comment!.headers['idempotency-key']).toBe('canary-feedface0123-comment');
     expect(JSON.parse(comment!.body)).toMatchObject({ body: 'heartbeat feedface0123' });
     expect(search).toMatchObject({ method: 'GET', url: '/v1/search?q=feedface0123&limit=10' });
+  });
+
+  it('lists conversations a full page at a time, following the cursor', async () => {
+    const client = createCanaryApiClient({ baseUrl, token: 'canary-token' });
+    expect(await client.listConversations()).toEqual({ items: [{ id: 'c-2', author: 'a', updatedAt: 't2' }], nextCursor: 'next-page' });
+    expect(api.seen.at(-1)).toMatchObject({ method: 'GET', url: '/v1/conversations?limit=100' });
+    expect(await client.listConversations('next-page')).toEqual({ items: [], nextCursor: null });
+    expect(api.seen.at(-1)).toMatchObject({ method: 'GET', url: '/v1/conversations?limit=100&cursor=next-page' });
+  });
+
+  it('deletes a conversation, a 404 meaning it was already gone and any other failure an error', async () => {
+    const client = createCanaryApiClient({ baseUrl, token: 'canary-token' });
+    expect(await client.deleteConversation('c-1')).toBe(true);
+    expect(api.seen.at(-1)).toMatchObject({ method: 'DELETE', url: '/v1/conversations/c-1' });
+    expect(await client.deleteConversation('gone')).toBe(false);
+    api.failNextWith({ status: 503, type: 'https://headroom.dev/problems/writes-paused', detail: 'Writes are paused.' });
+    await expect(client.deleteConversation('c-1')).rejects.toThrow('DELETE /v1/conversations/c-1 answered 503');
   });
 
   it('turns a problem+json answer into an error naming the status, type and detail', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runHeartbeatCanary, type CanaryApi, type CanarySearchHit } from '../../../../lambdas/core/operations/heartbeat-canary.js';
+import { runHeartbeatCanary, type CanaryRoundTripApi, type CanarySearchHit } from '../../../../lambdas/core/operations/heartbeat-canary.js';
 
 /** A manual clock the fake API and sleep advance, so timings are exact. */
 function manualClock(startMs = Date.parse('2026-11-26T03:00:00Z')) {
@@ -30,7 +30,7 @@ function fakeApi(time: ReturnType<typeof manualClock>, options: FakeApiOptions =
   const keys: string[] = [];
   let polls = 0;
   let comments: { conversationId: string; commentId: string; body: string }[] = [];
-  const api: CanaryApi = {
+  const api: CanaryRoundTripApi = {
     async createConversation(_input, key) {
       calls.push('create');
       keys.push(key);
@@ -138,7 +138,7 @@ describe('heartbeat canary', () => {
 
   it('does not count a hit on another conversation or another comment as this run being applied', async () => {
     const time = manualClock();
-    const stale: CanaryApi = {
+    const stale: CanaryRoundTripApi = {
       createConversation: async () => ({ id: 'c-now' }),
       addComment: async () => ({ id: 'm-now' }),
       search: async () => {
