@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'llm-routing': () => import('./llm-routing.js'),
   'tenant-move': () => import('./tenant-move.js'),
   'search-migration': () => import('./search-migration.js'),
+  repair: () => import('./repair.js'),
 };
 
 const [name, ...flags] = process.argv.slice(2);

@@ -28,6 +28,7 @@ import { emit, keyValues, table } from './cli/output.js';
 import { parseArgs, UsageError } from './cli/arguments.js';
 import { registerLlmCommands } from './cli/llm-commands.js';
 import { registerMoveCommands } from './cli/move-commands.js';
+import { registerRepairCommands } from './cli/repair-commands.js';
 import { registerSearchCommands } from './cli/search-commands.js';
 import { operationsReport } from './cli/operations-report.js';
 import type { OperationsSnapshot } from '../lambdas/core/operations/operations-snapshot.js';
@@ -418,6 +419,7 @@ flags
 
 registerLlmCommands(program, action);
 registerMoveCommands(program, action);
+registerRepairCommands(program, action);
 registerSearchCommands(program, action);
 
 /** Anything but a usage error is a refused or failed call, unexpected ones included: one line, exit 1. */

@@ -56,6 +56,9 @@ const heartbeat =
         monitorPeriodSeconds: seconds('HEADROOM_MONITOR_PERIOD_SECONDS', 30),
       };
 
+// The derived-data reconciler runs by default (docs/runbooks/derived-data-repair.md); HEADROOM_REPAIR=off turns it off.
+const repair = process.env.HEADROOM_REPAIR === 'off' ? undefined : { intervalMs: seconds('HEADROOM_REPAIR_INTERVAL_SECONDS', 5) * 1000 };
+
 try {
   let handlers: HandlerSource = 'sources';
   if (bundlesAt >= 0) {
@@ -73,6 +76,7 @@ try {
     adminToken: process.env.HEADROOM_ADMIN_TOKEN,
     log: { terminalLevel: logLevel },
     ...(heartbeat ? { heartbeat } : {}),
+    ...(repair ? { repair } : {}),
   });
   const token = platform.demo?.token;
   console.log(

@@ -12,6 +12,7 @@ import { shardTopologySchema } from './core/tenancy/shard-topology.js';
 import { DEFAULT_DIRECTORY_CACHE_SECONDS, DEFAULT_TIER, directoryCacheSecondsSchema } from './core/tenancy/tenancy-settings.js';
 import { perTier, tierSchema } from './core/tenancy/tiers.js';
 import { llmSettingsSchema } from './core/llm/llm-settings.js';
+import { repairSettingsSchema } from './core/repair/repair-settings.js';
 
 export const ENV = {
   shards: 'HEADROOM_SHARDS',
@@ -35,6 +36,8 @@ export const ENV = {
   search: 'HEADROOM_SEARCH',
   /** JSON LlmSettings (lambdas/core/llm/llm-settings.ts): routes, lanes, quotas, deadlines. Unset: no AI features. */
   llm: 'HEADROOM_LLM',
+  /** JSON RepairSettings (lambdas/core/repair/repair-settings.ts): pass interval, items per second, settle time. */
+  repair: 'HEADROOM_REPAIR_SETTINGS',
 } as const;
 
 /** An environment variable holding JSON, validated with `schema`; the error names the variable. */
@@ -81,6 +84,7 @@ export const runtimeEnvironmentSchema = z.object({
   migrationRunnerArn: z.string().startsWith('arn:').optional(),
   llm: jsonOf(llmSettingsSchema, ENV.llm).optional(),
   search: jsonOf(searchEngineSchema, ENV.search).optional(),
+  repair: jsonOf(repairSettingsSchema, ENV.repair).optional(),
   /** JSON `{ tier: usage plan name }`, set on AWS only; without it usage keys are local values. */
   usagePlans: z
     .string()

@@ -9,6 +9,7 @@ import type { Tier } from './core/tenancy/tiers.js';
 import { ENV } from './environment.js';
 import type { FunctionDefinition } from './functions.js';
 import type { LlmSettings } from './core/llm/llm-settings.js';
+import type { RepairSettings } from './core/repair/repair-settings.js';
 import { OPERATIONS_ENV } from './operations-contract.js';
 import type { QueueName } from './core/fairness/queue-names.js';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from './telemetry.js';
@@ -25,6 +26,7 @@ export interface PlatformSettings {
   readonly tenantMove: TenantMoveSettings;
   readonly admission: AdmissionSettings;
   readonly llm: LlmSettings;
+  readonly repair: RepairSettings;
 }
 
 export interface EnvironmentInputs {
@@ -48,6 +50,7 @@ export interface EnvironmentInputs {
     readonly tokenSecretArn: string;
     readonly deadlineSeconds: number;
     readonly awaitSearch: boolean;
+    readonly retentionHours: number;
   };
   readonly releases?: {
     readonly targets: Readonly<Record<string, { readonly functionName: string; readonly aliasName: string }>>;
@@ -104,6 +107,7 @@ export function functionEnvironment(definition: FunctionDefinition, inputs: Envi
   if (needs.usageKeys && onAws) env[ENV.usagePlans] = json(required(inputs.usagePlans, 'the usage plans'));
   if (needs.search) env[ENV.search] = json(required(inputs.search, 'the search engine'));
   if (needs.llm) env[ENV.llm] = JSON.stringify(settings().llm);
+  if (needs.repair) env[ENV.repair] = JSON.stringify(settings().repair);
   if (needs.startMigrations && onAws) env[ENV.migrationRunnerArn] = required(inputs.migrationRunnerArn, 'the migration runner');
   if (needs.canary) {
     const canary = required(inputs.canary, 'the canary settings');
@@ -112,6 +116,7 @@ export function functionEnvironment(definition: FunctionDefinition, inputs: Envi
       [OPERATIONS_ENV.canaryTokenSecretArn]: canary.tokenSecretArn,
       [OPERATIONS_ENV.canaryDeadlineSeconds]: String(canary.deadlineSeconds),
       [OPERATIONS_ENV.canaryAwaitSearch]: String(canary.awaitSearch),
+      [OPERATIONS_ENV.canaryRetentionHours]: String(canary.retentionHours),
     });
   }
   if (needs.releases) {

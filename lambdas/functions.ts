@@ -55,6 +55,8 @@ export interface FunctionNeeds {
   readonly canary?: boolean;
   /** The aliases the rollback action may move back, and its window. */
   readonly releases?: boolean;
+  /** The derived-data reconciler's pacing (items per second, pass interval, settle time). */
+  readonly repair?: boolean;
 }
 
 export interface FunctionDefinition {
@@ -101,12 +103,13 @@ export type FunctionName =
   | 'job-worker'
   | 'migration-step'
   | 'heartbeat-canary'
+  | 'repair'
   | 'rollback-action';
 
 /** Functions API Gateway invokes: the route handlers and the authorizer. */
 export type ApiFunctionName = Exclude<
   FunctionName,
-  'relay' | 'move-replicator' | 'job-worker' | 'migration-step' | 'heartbeat-canary' | 'rollback-action'
+  'relay' | 'move-replicator' | 'job-worker' | 'migration-step' | 'heartbeat-canary' | 'repair' | 'rollback-action'
 >;
 
 /** Functions that routes name (every API function but the authorizer). */
@@ -117,6 +120,13 @@ const api = { kind: 'api' } as const;
 const tenantReads: FunctionNeeds = { platform: true, control: { access: 'read' } };
 /** An operator request (IAM on AWS): tenants, tokens, flags and migrations live in the control table. */
 const adminWrites: FunctionNeeds = { platform: true, control: { access: 'read-write' } };
+
+/**
+ * Under the schedule's 15-minute period (lib/constructs/derived-data-repair.ts), so runs do not overlap (a pass save
+ * is conditional anyway): each continues the current pass for this long at the configured items per second, and a
+ * tenant is checked whole within one run, so up to ~165,000 items per tenant at the default 200 per second.
+ */
+export const REPAIR_TIMEOUT_SECONDS = 840;
 
 /** Five minutes: one step backfills a long page or runs a cutover without being cut short (Lambda allows 15). */
 const MIGRATION_STEP_TIMEOUT_SECONDS = 300;
@@ -239,6 +249,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     needs: { canary: true },
     notEmbedded:
       'its token lives in Secrets Manager; locally local/heartbeat-canary-loop.ts runs the same core (runHeartbeatCanary) as the canary tenant',
+  },
+  {
+    name: 'repair',
+    description: 'paced repair of derived data (search documents, usage counters) from the source of truth',
+    trigger: { kind: 'schedule' },
+    timeoutSeconds: REPAIR_TIMEOUT_SECONDS,
+    // It writes usage counters and markers and its passes in the control table, and only ever reads the shards.
+    needs: { platform: true, shards: 'read', control: { access: 'read-write' }, search: ['index'], repair: true },
   },
   {
     name: 'rollback-action',

@@ -4,6 +4,7 @@
 // never picks a name, unit or dimension: a metric with dimensions of its own is always its own EMF document.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { CanaryCleanupOutcome } from './core/operations/canary-cleanup.js';
 import type { CanaryOutcome } from './core/operations/heartbeat-canary.js';
 import type { OutcomeRecorder } from './core/ports.js';
 import { METRICS, METRICS_NAMESPACE, SERVICE_DIMENSION, type DimensionsOf, type MetricDefinition } from './telemetry.js';
@@ -64,6 +65,18 @@ export const emit = {
     );
     if (outcome.ok) alone(METRICS.canaryRoundTripMs, outcome.roundTripMs, {}, { nonce: outcome.nonce });
   },
+  /** A canary cleanup sweep, flushed with the invocation; a run that did not sweep publishes nothing. */
+  canaryCleanup(outcome: CanaryCleanupOutcome): void {
+    if (outcome.status === 'not-due') return;
+    withInvocation(METRICS.canaryConversationsDeleted, outcome.deleted);
+    withInvocation(METRICS.canaryCleanupFailed, outcome.status === 'failed' ? 1 : 0);
+  },
+  /** A canary cleanup sweep published at once (the embedded platform's canary loop). */
+  canaryCleanupNow(outcome: CanaryCleanupOutcome): void {
+    if (outcome.status === 'not-due') return;
+    alone(METRICS.canaryConversationsDeleted, outcome.deleted, {});
+    alone(METRICS.canaryCleanupFailed, outcome.status === 'failed' ? 1 : 0, {});
+  },
 
   jobsOverflowed: (tier: string, group: string, jobs: number) => alone(METRICS.jobsOverflowed, jobs, { tier }, { group }),
   // The move replicator's invocations are not wrapped in logMetrics: nothing would flush a buffered count.
@@ -95,6 +108,14 @@ export const emit = {
   llmFailed: (lane: string, shed: boolean) => alone(shed ? METRICS.llmShed : METRICS.llmUnavailable, 1, { lane }),
   llmBreakerTransition: (route: string, to: string) => alone(METRICS.llmBreakerTransition, 1, { route, state: to }),
   summaryShed: (reason: string) => alone(METRICS.summaryShed, 1, { reason }),
+
+  /** One tenant's outcome in one view of a repair pass (only tenants where something differed). */
+  derivedDataChecked(view: string, tenantId: string, repaired: number, divergent: number): void {
+    alone(METRICS.derivedDataRepaired, repaired, { view }, { tenantId });
+    alone(METRICS.derivedDataDivergent, divergent, { view }, { tenantId });
+  },
+  derivedDataPassCompleted: (view: string, persistentTenants: number) =>
+    alone(METRICS.derivedDataDivergencePersistent, persistentTenants, { view }),
 
   releaseRolledBack: (functionName: string) => alone(METRICS.releaseRolledBack, 1, { function: functionName }),
 };

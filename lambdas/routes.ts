@@ -40,6 +40,9 @@ export const ROUTES: readonly Route[] = [
       ['POST', '/admin/search/migration'],
       ['GET', '/admin/search/migration'],
       ...['cutover', 'rollback', 'complete', 'cancel'].map((action) => ['POST', `/admin/search/migration/${action}`] as const),
+      ['GET', '/admin/repair'],
+      ['POST', '/admin/repair/runs'],
+      ['GET', '/admin/repair/runs/{passId}'],
     ] as const
   ).map(([method, path]) => ({ method, path, handler: 'admin-migrations' as const, auth: 'admin' as const })),
   // Tenant moves between shards.

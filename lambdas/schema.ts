@@ -126,6 +126,9 @@ export const controlKeys = {
   /** Search index generations and their status (DESIGN.md §2). */
   searchGenerationPartition: 'SEARCHGEN',
   searchGeneration: (generation: string) => ({ pk: 'SEARCHGEN', sk: generation }),
+  /** Derived-data repair passes, one partition so `repair status` reads them with one Query (time-ordered ids). */
+  repairPassPartition: 'REPAIR',
+  repairPass: (id: string) => ({ pk: 'REPAIR', sk: `PASS#${id}` }),
   /** The beacons of one tenant-move barrier round that the move replicators have read past. */
   moveBarrier: (moveId: string, round: number) => ({ pk: `MOVEBARRIER#${moveId}#${round}`, sk: 'SEEN' }),
   /** The last CodeDeploy release of each API function, one partition: the rollback action reads them with one Query. */

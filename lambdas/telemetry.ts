@@ -43,6 +43,18 @@ export const METRICS = {
     dimensions: [],
     meaning: 'Canary create → applied downstream (searchable); published for successful runs only.',
   },
+  canaryConversationsDeleted: {
+    name: 'CanaryConversationsDeleted',
+    unit: MetricUnit.Count,
+    dimensions: [],
+    meaning: 'Per canary cleanup sweep: the canary conversations past the retention it deleted.',
+  },
+  canaryCleanupFailed: {
+    name: 'CanaryCleanupFailed',
+    unit: MetricUnit.Count,
+    dimensions: [],
+    meaning: 'Per canary cleanup sweep: 1 when listing or deleting failed, 0 otherwise; the heartbeat is unaffected.',
+  },
 
   // The async path.
   jobsOverflowed: {
@@ -158,6 +170,26 @@ export const METRICS = {
     unit: MetricUnit.Count,
     dimensions: ['reason'],
     meaning: 'A due conversation summary skipped because the background lane was shed (`shed`) or failed (`failed`).',
+  },
+
+  // Derived-data repair (anti-entropy): per view, the tenant in metadata.
+  derivedDataRepaired: {
+    name: 'DerivedDataRepaired',
+    unit: MetricUnit.Count,
+    dimensions: ['view'],
+    meaning: 'Derived items (search documents, usage tenant-minutes) of one tenant the reconciler repaired; the tenant in metadata.',
+  },
+  derivedDataDivergent: {
+    name: 'DerivedDataDivergent',
+    unit: MetricUnit.Count,
+    dimensions: ['view'],
+    meaning: 'Derived items of one tenant still differing from the source of truth after the repair; the tenant in metadata.',
+  },
+  derivedDataDivergencePersistent: {
+    name: 'DerivedDataDivergencePersistent',
+    unit: MetricUnit.Count,
+    dimensions: ['view'],
+    meaning: 'At the end of each repair pass: tenants left divergent by this pass and by the previous one (what pages).',
   },
 
   // Operations.

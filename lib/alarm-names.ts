@@ -18,7 +18,7 @@ const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export const REPOSITORY_RUNBOOKS = 'docs/runbooks';
 
 /** The runbooks alarms link to, by file name in docs/runbooks (test/lib/alarm-names.test.ts checks each exists). */
-export type Runbook = 'heartbeat-alarm' | 'rollback' | 'job-queues' | 'search-domain' | 'tenant-move';
+export type Runbook = 'heartbeat-alarm' | 'rollback' | 'job-queues' | 'search-domain' | 'tenant-move' | 'derived-data-repair';
 
 /** At most 32 characters, so `headroom-<stage>-` leaves over 200 for `what`. */
 export const alarmStageSchema = z

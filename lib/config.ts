@@ -3,7 +3,11 @@
 // functions are declared by their owners (schema + default) and only composed here, so the synth and the runtime
 // validate them alike.
 import * as z from 'zod';
-import { canaryDeadlineSecondsSchema, rollbackWindowMinutesSchema } from '../lambdas/core/operations/operations-settings.js';
+import {
+  canaryDeadlineSecondsSchema,
+  canaryRetentionHoursSchema,
+  rollbackWindowMinutesSchema,
+} from '../lambdas/core/operations/operations-settings.js';
 import { DEFAULT_IDEMPOTENCY_TTL_HOURS, idempotencyTtlHoursSchema } from '../lambdas/core/conversations/conversation-settings.js';
 import { admissionSettingsSchema, DEFAULT_ADMISSION_SETTINGS } from '../lambdas/core/fairness/admission-settings.js';
 import { DEFAULT_FLAG_CACHE_SECONDS, flagCacheSecondsSchema } from '../lambdas/core/flags/flag-settings.js';
@@ -14,6 +18,7 @@ import { DEFAULT_DIRECTORY_CACHE_SECONDS, DEFAULT_TIER, directoryCacheSecondsSch
 import { perTier, tierSchema } from '../lambdas/core/tenancy/tiers.js';
 import { RESERVED_CONCURRENCY } from '../lambdas/functions.js';
 import { DEFAULT_LLM_SETTINGS, llmSettingsSchema } from '../lambdas/core/llm/llm-settings.js';
+import { DEFAULT_REPAIR_SETTINGS, repairSettingsSchema } from '../lambdas/core/repair/repair-settings.js';
 import { alarmStageSchema, REPOSITORY_RUNBOOKS, runbookBaseUrlSchema } from './alarm-names.js';
 
 /** Executions Lambda always keeps unreserved in an account (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). */
@@ -128,6 +133,8 @@ export const configSchema = z
     }),
     /** Online tenant moves between shards (DESIGN.md §5, docs/runbooks/tenant-move.md). */
     tenantMove: tenantMoveSettingsSchema,
+    /** Continuous repair of derived data from the source of truth (docs/runbooks/derived-data-repair.md). */
+    repair: repairSettingsSchema,
     /** Paging on customer outcomes, the synthetic canary, and safe releases (DESIGN.md §6, docs/runbooks/heartbeat-alarm.md). */
     operations: z.strictObject({
       heartbeat: z.strictObject({
@@ -151,6 +158,8 @@ export const configSchema = z
         awaitSearch: z.boolean(),
         /** Failed (or missing) runs in a row that page. */
         failedRunsToAlarm: z.number().int().min(1).max(60),
+        /** The canary deletes its own conversations once they have not been updated for this many hours. */
+        retentionHours: canaryRetentionHoursSchema,
       }),
       deployment: z.strictObject({
         /** CodeDeploy canary: this share of traffic goes to the new version for `canaryMinutes`, then all of it. */
@@ -314,9 +323,10 @@ export const DEFAULT_CONFIG: HeadroomConfig = {
     jvmPressureAlarmPercent: 80,
   },
   tenantMove: DEFAULT_TENANT_MOVE_SETTINGS,
+  repair: DEFAULT_REPAIR_SETTINGS,
   operations: {
     heartbeat: { bandWidth: 3, conversationsFloorPerMinute: 1, commentsFloorPerMinute: 1, evaluationMinutes: 5, breachingMinutes: 3 },
-    canary: { enabled: true, everyMinutes: 1, deadlineSeconds: 45, awaitSearch: true, failedRunsToAlarm: 3 },
+    canary: { enabled: true, everyMinutes: 1, deadlineSeconds: 45, awaitSearch: true, failedRunsToAlarm: 3, retentionHours: 24 },
     deployment: {
       canaryPercent: 10,
       canaryMinutes: 5,

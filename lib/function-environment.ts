@@ -23,6 +23,7 @@ export function platformSettings(config: HeadroomConfig): PlatformSettings {
     tenantMove: config.tenantMove,
     admission: config.messaging.admission,
     llm: config.llm,
+    repair: config.repair,
   };
 }
 

@@ -18,6 +18,7 @@ import { METRICS } from '../lambdas/telemetry.js';
 import { startAwsServiceFakes, type AwsServiceFakes, type RecordedRequest } from './aws-service-fakes.js';
 import { BundleLoadError, startBareFunction } from './bare-function.js';
 import type { CloudAssembly, SynthesizedFunction } from './cloud-assembly.js';
+import { scheduledEvent } from './repair-loop.js';
 import { startLocalPlatform, type Invocation, type LocalPlatform } from './embedded-platform.js';
 import { resolveValue, type ResourceRef } from './template-references.js';
 
@@ -295,6 +296,16 @@ function expectationsFor(
             .join(' | ')}`,
         );
       return `round trip through ${platform.url} succeeded (${canarySuccess} 1)`;
+    },
+  };
+  // EventBridge's scheduled event: the repair function continues (or starts) a pass over the walkthrough's tenants.
+  expectations.repair = {
+    event: { ...scheduledEvent(new Date()), account: ACCOUNT, region: REGION },
+    check: (result) => {
+      const outcome = result as { status?: string };
+      if (!['idle', 'progress', 'completed', 'superseded'].includes(String(outcome?.status)))
+        throw new Error(`answered ${JSON.stringify(result)}`);
+      return `repair tick answered ${String(outcome.status)}`;
     },
   };
   // CodeDeploy's state change for a release of one of the aliases it manages starting: the rollback action reads the

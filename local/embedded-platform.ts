@@ -16,6 +16,7 @@ import { installEmbeddedHost, type EmbeddedHost } from '../lambdas/embedded-host
 import { SqliteSearchIndex } from '../lambdas/adapters/local/sqlite-search-index.js';
 import type { StepInput, StepOutput } from '../lambdas/handlers/migration-step.js';
 import { STEP_MARGIN_MS } from '../lambdas/handlers/migration-step.js';
+import { REPAIR_MARGIN_MS } from '../lambdas/handlers/repair.js';
 import { embeddedFunctions, loadFunctions, type HandlerSource, type LoadedFunction } from './function-modules.js';
 import { createApiGatewayBridge, type AuthorizerHandler, type ProxyHandler } from './api-gateway-bridge.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
@@ -33,6 +34,7 @@ import { createPlatform, installPlatform, platform } from '../lambdas/compositio
 import { queuesOf } from '../lambdas/composition/queues.js';
 import { startSqsEmulator, type SqsEmulator } from './sqs-emulator.js';
 import { startMigrationLoop, type MigrationLoop } from './migration-loop.js';
+import { startRepairLoop, type RepairLoop } from './repair-loop.js';
 import type { LlmSettings } from '../lambdas/core/llm/llm-settings.js';
 import { startProviderSimulator, type ProviderSimulator } from './provider-simulator.js';
 import { SIMULATED_PROVIDERS, simulatedLlmSettings } from './simulated-llm.js';
@@ -69,6 +71,11 @@ export interface LocalPlatformOptions {
   readonly llm?: LlmSettings;
   /** The synthetic canary and the heartbeat monitor: `npm start` runs both; off when omitted, keeping tests quiet. */
   readonly heartbeat?: HeartbeatOptions;
+  /**
+   * The derived-data reconciler's schedule (local/repair-loop.ts): `npm start` runs it unless HEADROOM_REPAIR=off; off
+   * when omitted, keeping tests quiet (they invoke the `repair` function or request runs themselves).
+   */
+  readonly repair?: { readonly intervalMs?: number; readonly budgetMs?: number };
   /** Where the handlers come from. @default 'sources' */
   readonly handlers?: HandlerSource;
   /** Sees every invocation of every function, with its event and answer (the deploy rehearsal records them). */
@@ -118,6 +125,8 @@ export interface LocalPlatform {
   readonly migrationLoop: MigrationLoop;
   /** Stops the runner after its current step and starts a fresh one, as a process restart would. */
   restartMigrationLoop(): Promise<void>;
+  /** The reconciler's schedule, when `repair` was given. */
+  readonly repairLoop?: RepairLoop;
   /** The tenant-move replicators: the second reader of each shard stream. */
   readonly replicatorSources: readonly DynamoDbStreamSource[];
   /** The model provider simulator behind the default AI routes (absent when `llm` was given). */
@@ -431,6 +440,21 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     migrationLoop = await startRunner();
     running.push({ stop: async () => migrationLoop?.stop() });
 
+    // The EventBridge schedule's stand-in invokes the repair function, as the rule does on AWS; stopped before the sources.
+    const repairFunction = loaded.get('repair');
+    const repairLoop =
+      options.repair && repairFunction
+        ? startRepairLoop({
+            run: (event, budgetMs) =>
+              handlerOf<(event: unknown, context: Context) => Promise<unknown>>(repairFunction)(
+                event,
+                lambdaContext('repair', Date.now() + budgetMs + REPAIR_MARGIN_MS),
+              ),
+            ...options.repair,
+          })
+        : undefined;
+    if (repairLoop) running.push(repairLoop);
+
     const bridge = createApiGatewayBridge({
       stageName: config.api.stageName,
       authorizerCacheSeconds: config.api.authorizerCacheSeconds,
@@ -462,6 +486,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
           intervalMs: (options.heartbeat.canaryIntervalSeconds ?? 60) * 1000,
           // Wait for the comment to be searchable when this platform runs search, as the Lambda canary does.
           awaitSearch: process.env[ENV.search] !== undefined,
+          retentionHours: config.operations.canary.retentionHours,
         });
         running.push(heartbeat.canary);
       }
@@ -493,6 +518,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         migrationLoop = await startRunner();
       },
       replicatorSources,
+      ...(repairLoop ? { repairLoop } : {}),
       functions: environments.map(({ definition, environment }) => ({
         name: definition.name,
         trigger: definition.trigger,

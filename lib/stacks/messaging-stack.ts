@@ -9,9 +9,11 @@ import type { Construct } from 'constructs';
 import { functionEnvironment } from '../../lambdas/function-environment.js';
 import { functionDefinition, type FunctionName } from '../../lambdas/functions.js';
 import type { QueueName } from '../../lambdas/core/fairness/queue-names.js';
+import { REPAIR_VIEWS } from '../../lambdas/core/repair/repair-settings.js';
 import { CONSUMER_TIMEOUT_SECONDS, DLQ_RETENTION_DAYS, JOB_QUEUES, VISIBILITY_TIMEOUT_SECONDS } from '../../lambdas/queues.js';
 import { functionRuntimeDefaults, type HeadroomConfig } from '../config.js';
 import { ChangeRelay } from '../constructs/change-relay.js';
+import { DerivedDataRepair } from '../constructs/derived-data-repair.js';
 import { JobConsumer } from '../constructs/job-consumer.js';
 import { JobQueue } from '../constructs/job-queue.js';
 import { MigrationRunner } from '../constructs/migration-runner.js';
@@ -41,6 +43,8 @@ export interface MessagingAlarms {
   readonly deadLetters: readonly Alarm[];
   /** The move replicator is behind its streams: tenant moves cannot catch up or cut over. */
   readonly moveReplicatorBehind: Alarm;
+  /** A tenant's derived data stayed divergent across two repair passes. */
+  readonly derivedDataDivergent: Alarm;
 }
 
 export class MessagingStack extends Stack {
@@ -51,6 +55,8 @@ export class MessagingStack extends Stack {
   /** Search index migrations and tenant moves: a Step Functions loop around the migration step function. */
   readonly migrationRunner: MigrationRunner;
   readonly moveReplicator: MoveReplicator;
+  /** Continuous repair of search documents and usage counters from the shards, paced. */
+  readonly repair: DerivedDataRepair;
   readonly alarms: MessagingAlarms;
 
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
@@ -108,6 +114,9 @@ export class MessagingStack extends Stack {
     });
     grantNeeds(this.moveReplicator, grantable);
 
+    this.repair = new DerivedDataRepair(this, 'repair', { alarmNaming, views: REPAIR_VIEWS, ...functionProps('repair') });
+    grantNeeds(this.repair.function, grantable);
+
     this.alarms = {
       quietGroupAge: jobs.alarmOnQuietGroupAge(Duration.seconds(config.messaging.quietGroupAgeAlarmSeconds)),
       noisyGroups: jobs.alarmOnNoisyGroups(),
@@ -118,6 +127,7 @@ export class MessagingStack extends Stack {
         this.relay.failedBatches.messagesVisibleAlarm,
       ],
       moveReplicatorBehind: this.moveReplicator.behindAlarm,
+      derivedDataDivergent: this.repair.divergentAlarm,
     };
   }
 }

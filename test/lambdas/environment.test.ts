@@ -14,7 +14,7 @@ const relayLike: FunctionDefinition = {
   name: 'relay',
   description: 'a platform function with admission',
   trigger: { kind: 'schedule' },
-  needs: { platform: true, admission: true, llm: 'settings' },
+  needs: { platform: true, admission: true, llm: 'settings', repair: true },
 };
 
 describe('the runtime environment', () => {
@@ -24,6 +24,7 @@ describe('the runtime environment', () => {
       defaultTier: 'free',
       messaging: { admission: { free: { rate: 1 } } },
       tenantMove: { fenceWaitMs: 500 },
+      repair: { itemsPerSecond: 50, passIntervalMinutes: 15 },
     });
     const settings = platformSettings(config);
     const env = readRuntimeEnvironment(

@@ -55,6 +55,8 @@ function emitEverything(): void {
   emit.canaryRun(succeeded);
   emit.canaryRunNow(succeeded);
   emit.canaryRunNow(failed);
+  emit.canaryCleanup({ status: 'swept', deleted: 2, pagesRead: 1, more: false });
+  emit.canaryCleanupNow({ status: 'failed', deleted: 0, pagesRead: 0, reason: 'boom' });
   emit.jobsOverflowed('free', 'acme#conv-1', 7);
   emit.moveChangesApplied(3);
   emit.placementRefused('fenced');
@@ -69,6 +71,8 @@ function emitEverything(): void {
   emit.llmBreakerTransition('primary', 'open');
   emit.summaryShed('shed');
   emit.releaseRolledBack('headroom-api-create-conversation');
+  emit.derivedDataChecked('search', 'acme', 2, 1);
+  emit.derivedDataPassCompleted('usage', 0);
   metrics.publishStoredMetrics();
 }
 
@@ -89,6 +93,8 @@ describe('the telemetry catalog', () => {
       commentCreated: 'CommentCreated',
       canarySuccess: 'HeartbeatSuccess',
       canaryRoundTripMs: 'HeartbeatRoundTripMs',
+      canaryConversationsDeleted: 'CanaryConversationsDeleted',
+      canaryCleanupFailed: 'CanaryCleanupFailed',
       jobsOverflowed: 'JobsOverflowed',
       moveChangesApplied: 'MoveChangesApplied',
       placementRefused: 'PlacementRefused',
@@ -108,6 +114,9 @@ describe('the telemetry catalog', () => {
       llmBreakerTransition: 'LlmBreakerTransition',
       summaryShed: 'SummaryShed',
       releaseRolledBack: 'ReleaseRolledBack',
+      derivedDataRepaired: 'DerivedDataRepaired',
+      derivedDataDivergent: 'DerivedDataDivergent',
+      derivedDataDivergencePersistent: 'DerivedDataDivergencePersistent',
     });
     const names = Object.values(METRICS).map((metric) => metric.name);
     expect(new Set(names).size, 'one entry per name').toBe(names.length);
@@ -156,5 +165,15 @@ describe('the telemetry catalog', () => {
     // A failed run has no round trip to publish.
     expect(printed[0]).not.toHaveProperty('HeartbeatRoundTripMs');
     expect(printed[0]!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
+  });
+
+  it('a canary run that did not sweep publishes no cleanup metrics, a failed sweep counts one failure', () => {
+    emit.canaryCleanup({ status: 'not-due', nextSweepAt: '2026-11-26T03:10:00.000Z' });
+    emit.canaryCleanupNow({ status: 'not-due', nextSweepAt: '2026-11-26T03:10:00.000Z' });
+    metrics.publishStoredMetrics();
+    expect(emitted()).toEqual([]);
+    emit.canaryCleanup({ status: 'failed', deleted: 3, pagesRead: 2, reason: 'boom' });
+    metrics.publishStoredMetrics();
+    expect(printed.at(-1)).toMatchObject({ CanaryConversationsDeleted: 3, CanaryCleanupFailed: 1 });
   });
 });

@@ -46,6 +46,13 @@ describe('resolveConfig', () => {
       /"platinum"\n.*at messaging\.admission$/m,
     ],
     ['a non-positive alarm threshold', { messaging: { overflowAgeAlarmSeconds: 0 } }, /messaging\.overflowAgeAlarmSeconds/],
+    ['a canary retention of no hours', { operations: { canary: { retentionHours: 0 } } }, /operations\.canary\.retentionHours/],
+    [
+      'a canary retention longer than a sweep can list',
+      { operations: { canary: { retentionHours: 169 } } },
+      /operations\.canary\.retentionHours/,
+    ],
+    ['a canary retention in part hours', { operations: { canary: { retentionHours: 1.5 } } }, /operations\.canary\.retentionHours/],
   ])('rejects %s and names the path at fault', (_case, overrides, message) => {
     expect(() => resolveConfig(overrides)).toThrow(message);
   });

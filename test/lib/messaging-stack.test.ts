@@ -1,3 +1,5 @@
+import { REPAIR_SCHEDULE_MINUTES } from '../../lib/constructs/derived-data-repair.js';
+import { REPAIR_TIMEOUT_SECONDS } from '../../lambdas/functions.js';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { readRuntimeEnvironment } from '../../lambdas/environment.js';
@@ -299,10 +301,29 @@ describe('MessagingStack alarms', () => {
       messaging.alarms.overflowAge,
       ...messaging.alarms.deadLetters,
       messaging.alarms.moveReplicatorBehind,
+      messaging.alarms.derivedDataDivergent,
     ];
     expect(alarms.map((a) => a.id).sort()).toEqual(exposed.map((alarm) => idOf(messaging, alarm)).sort());
     for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
     for (const alarm of alarms) expect(alarm.AlarmDescription).toMatch(/\w{5,}.*\w{5,}/);
+  });
+
+  it('runs the repair function on a schedule longer than its timeout, so runs never overlap', () => {
+    expect(REPAIR_TIMEOUT_SECONDS).toBeLessThan(REPAIR_SCHEDULE_MINUTES * 60);
+    const rules = resourcesOfType(messaging, 'AWS::Events::Rule').map(([, rule]) => rule.Properties);
+    expect(rules.some((rule) => rule.ScheduleExpression === `rate(${REPAIR_SCHEDULE_MINUTES} minutes)`)).toBe(true);
+  });
+
+  it('pages when derived data stays divergent across two repair passes, and keeps its state between passes', () => {
+    const divergent = alarms.find((a) => a.AlarmName === 'headroom-prod-derived-data-divergent');
+    expect(divergent).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'ignore',
+    });
+    expect(JSON.stringify(divergent)).toContain('DerivedDataDivergencePersistent');
+    expect(divergent?.AlarmDescription).toMatch(/derived-data-repair\.md$/);
   });
 
   it('alarms on the first visible message of each dead-letter queue and of the failed stream batches', () => {

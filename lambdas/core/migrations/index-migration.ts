@@ -5,15 +5,15 @@
 // every tenant was cut over and the soak period passed. Every step is bounded and idempotent, and all progress
 // lives in the control table, so the runner can be killed at any point and resumes without changing results.
 // This file is the playbook the migration runner advances; the operator's commands are in index-migration-admin.ts.
-import { shardKeys } from '../../schema.js';
 import type { FlagAdmin } from '../flags/flag-admin.js';
 import type { MigrationRecord, MigrationTenantRecord, Playbook, StepResult } from './migration-runner.js';
 import type { Clock, ControlStore, MigrationStore, SearchGenerationStore } from '../ports.js';
 import { READ_GENERATION_FLAG, type GenerationRecord } from '../search/search-generations.js';
-import { toSearchDocument, type Generation, type SearchIndex, type SearchMapping, type VersionEntry } from '../search/search-index.js';
-import type { ShardItem, TenantItemSource } from '../tenancy/tenant-items.js';
+import { toSearchDocument, type Generation, type SearchIndex, type SearchMapping } from '../search/search-index.js';
+import type { TenantItemSource } from '../tenancy/tenant-items.js';
 import type { ShardName, TenantId, TenantProfile } from '../tenancy/tenancy.js';
-import { compareVersions, diffCounts, diffVersions, latestById, type Comparison, type VersionDiff } from './version-diff.js';
+import { recheckVersions, rereadSource, sourceVersions } from './tenant-versions.js';
+import { diffCounts, diffVersions, type Comparison, type VersionDiff } from './version-diff.js';
 
 export const INDEX_MIGRATION_PHASES = [
   'planned',
@@ -224,21 +224,6 @@ export function indexMigrationPlaybook(deps: IndexMigrationDeps): Playbook<Index
     return { phase: 'copying', params: after.data.backfillDone ? popTenant(moved) : moved };
   }
 
-  /** Source of truth for one tenant as id + version, read fully from its shard. */
-  async function sourceVersions(shard: ShardName, tenantId: TenantId): Promise<VersionEntry[]> {
-    const entries: VersionEntry[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await deps.items(shard).page(tenantId, cursor, 1000);
-      for (const item of page.items) {
-        const doc = toSearchDocument(item);
-        if (doc) entries.push({ id: doc.id, v: doc.v, deleted: doc.deleted });
-      }
-      cursor = page.cursor;
-    } while (cursor !== undefined);
-    return latestById(entries);
-  }
-
   /**
    * Verifies one tenant: a full id + version scan of both sides, then the ids that differed are re-read on both
    * sides after the pipeline had a moment to deliver in-flight changes; what still differs is copied again from
@@ -252,18 +237,22 @@ export function indexMigrationPlaybook(deps: IndexMigrationDeps): Playbook<Index
     let before = await progress(record.id, tenantId);
     // A tenant created after the backfill pass: what it has arrived through dual-write, but copy anyway.
     while (!before?.data.backfillDone) before = await backfillPage(record, profile, before);
-    const diff = diffVersions(await sourceVersions(profile.shard, profile.tenantId), await deps.search.scanVersions(to, profile.tenantId));
+    const diff = diffVersions(
+      await sourceVersions(deps.items(profile.shard), profile.tenantId),
+      await deps.search.scanVersions(to, profile.tenantId),
+    );
     const outcome = new Map<string, Comparison>();
     let differing = diff.differing;
     let repaired = 0;
     for (let attempt = 0; differing.length > 0 && attempt < RECHECKS; attempt++) {
       await deps.sleep((deps.recheckDelayMs ?? RECHECK_DELAY_MS) * (attempt + 1));
-      const source = await Promise.all(differing.map((id) => deps.items(profile.shard).get(itemKey(profile.tenantId, id))));
+      const source = await rereadSource(deps.items(profile.shard), profile.tenantId, differing);
       if (attempt === RECHECKS - 1) {
         const repairs = source.flatMap((item) => (item ? (toSearchDocument(item) ?? []) : []));
         if (repairs.length > 0) repaired += (await deps.search.bulkUpsert(to, repairs)).filter((result) => result === 'applied').length;
       }
-      for (const [id, comparison] of await recheck(to, profile.tenantId, differing, source)) outcome.set(id, comparison);
+      for (const [id, comparison] of await recheckVersions(deps.search, to, profile.tenantId, differing, source))
+        outcome.set(id, comparison);
       differing = differing.filter((id) => !['matching', 'absent'].includes(outcome.get(id) as Comparison));
     }
     const report = settledReport(diff, outcome, { rechecked: diff.differing.length, repaired });
@@ -275,22 +264,6 @@ export function indexMigrationPlaybook(deps: IndexMigrationDeps): Playbook<Index
       diff: report,
       ...(verified ? { verifiedAt: now().toISOString() } : {}),
     });
-  }
-
-  /** The given ids compared again: the source items as just re-read, the new generation's versions read now. */
-  async function recheck(
-    to: Generation,
-    tenantId: TenantId,
-    ids: readonly string[],
-    source: readonly (ShardItem | undefined)[],
-  ): Promise<Map<string, Comparison>> {
-    const target = new Map((await deps.search.versionsOf(to, tenantId, ids)).map((entry) => [entry.id, entry]));
-    return new Map(
-      ids.map((id, i) => {
-        const doc = source[i] && toSearchDocument(source[i]);
-        return [id, compareVersions(doc ? { id, v: doc.v, deleted: doc.deleted } : undefined, target.get(id))];
-      }),
-    );
   }
 
   async function verifyStep(record: Record_): Promise<StepResult<IndexMigrationParams>> {
@@ -449,11 +422,4 @@ function settledReport(
     else if (comparison !== 'absent') differing[comparison].push(id);
   }
   return { ...diffCounts(matching, differing), ...recheck };
-}
-
-function itemKey(tenantId: TenantId, documentId: string): { pk: string; sk: string } {
-  const [conversationId, commentId] = documentId.split('/') as [string, string | undefined];
-  return commentId === undefined
-    ? shardKeys.conversation(tenantId, conversationId)
-    : shardKeys.comment(tenantId, conversationId, commentId);
 }
