@@ -44,11 +44,26 @@ function holderOf(file: string): number | undefined {
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists, it is merely another user's.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
+}
+
+/**
+ * A platform killed with its process group (SIGKILL) stays a zombie until whoever inherited it reaps it, and
+ * signal 0 still reaches a zombie: on Linux its state in /proc/<pid>/stat (the field after the parenthesised
+ * command name) says it has exited. Elsewhere there is no /proc and signal 0 decides alone.
+ */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
 
 /** Takes the data directory's lock, or throws PlatformLockedError naming the running platform's pid. */

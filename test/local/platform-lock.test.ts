@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquirePlatformLock, PLATFORM_LOCK_FILE, PlatformLockedError } from '../../local/platform-lock.js';
 import { writePlatformUrl } from '../../local/platform-address.js';
@@ -74,6 +75,34 @@ describe('the data directory lock', () => {
     const lock = acquirePlatformLock(dir);
     expect(readFileSync(join(dir, PLATFORM_LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
     lock.release();
+  });
+
+  it('is taken over when its platform was killed and is a zombie its parent has not reaped yet', async () => {
+    const dir = dataDir();
+    // `exec sleep` leaves the holder's parent a process that never reaps it: killed, the holder stays a zombie,
+    // which signal 0 still reaches (as after a SIGKILL of the whole \`npm start\` group, until init reaps it).
+    const code = `import('./local/platform-lock.ts').then((lock) => { lock.acquirePlatformLock(${JSON.stringify(dir)}); console.log('held'); setInterval(() => {}, 1000); });`;
+    const parent = spawn('sh', ['-c', '"$NODE" --import tsx -e "$CODE" & exec sleep 60'], {
+      cwd: root,
+      env: { ...process.env, NODE: process.execPath, CODE: code },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await new Promise<void>((resolveHeld) =>
+        parent.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolveHeld()),
+      );
+      const pid = Number(readFileSync(join(dir, PLATFORM_LOCK_FILE), 'utf8').trim());
+      process.kill(pid, 'SIGKILL');
+      const state = () => {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      };
+      for (let wait = 0; wait < 50 && state() !== 'Z'; wait++) await sleep(100);
+      expect(state()).toBe('Z');
+      acquirePlatformLock(dir).release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('is taken over when it holds no pid (a torn or emptied file)', () => {
