@@ -26,10 +26,11 @@ import { systemClock } from '../lambdas/core/ports.js';
 import { derivedDataRepair } from '../lambdas/core/repair/derived-data-repair.js';
 import { DEFAULT_REPAIR_SETTINGS } from '../lambdas/core/repair/repair-settings.js';
 import { toSearchDocument } from '../lambdas/core/search/search-index.js';
-import type { ShardName, TenantId, TenantProfile } from '../lambdas/core/tenancy/tenancy.js';
+import type { ShardName, TenantId } from '../lambdas/core/tenancy/tenancy.js';
 import { CONTROL_TABLE, controlKeys, listingBucket, SHARD_TABLE, shardKeys } from '../lambdas/schema.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { ensureTables } from '../local/tables.js';
+import { benchTenantProfile } from './bench-tenants.js';
 import { percentile, round, type Benchmark, type BenchmarkContext } from './harness.js';
 
 const SHARD = 'shard-0' as ShardName;
@@ -39,18 +40,6 @@ const DAMAGED_SHARE = 0.01;
 const WRITERS = 4;
 /** Items are spread one every 30 s over the last week, past the settle time and inside the usage window. */
 const ITEM_SPACING_MS = 30_000;
-
-const profile = (tenantId: string): TenantProfile => ({
-  tenantId: tenantId as TenantId,
-  shard: SHARD,
-  epoch: 1,
-  group: tenantId,
-  tier: 'standard',
-  status: 'active',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  tokenHash: `bench-${tenantId}-${uuidv7()}`,
-  usageKey: tenantId,
-});
 
 interface Seeded {
   readonly jobs: Job[];
@@ -206,8 +195,8 @@ const benchmark: Benchmark = {
       const control = new DynamoControlStore(doc, controlTable);
       const usage = new DynamoUsageStore(doc, controlTable);
       const items = new DynamoTenantItems(doc, table);
-      await control.createTenant(profile('big'));
-      await control.createTenant(profile('neighbour'));
+      await control.createTenant(benchTenantProfile('big', SHARD));
+      await control.createTenant(benchTenantProfile('neighbour', SHARD));
 
       // The tenant as the pipeline leaves it: every item indexed, every insert metered once.
       let began = performance.now();

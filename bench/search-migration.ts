@@ -30,11 +30,12 @@ import { cachedGenerations } from '../lambdas/core/search/search-generations.js'
 import { indexJob } from '../lambdas/core/search/search-indexer.js';
 import { toSearchDocument, type SearchDocument, type VersionEntry } from '../lambdas/core/search/search-index.js';
 import { createTenantDirectory } from '../lambdas/core/tenancy/tenant-directory.js';
-import type { ShardName, TenantId, TenantProfile } from '../lambdas/core/tenancy/tenancy.js';
+import type { ShardName, TenantId } from '../lambdas/core/tenancy/tenancy.js';
 import { driftOf, latestById } from '../lambdas/core/migrations/version-diff.js';
 import { CONTROL_TABLE, listingBucket, SHARD_TABLE, shardKeys } from '../lambdas/schema.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { ensureTables } from '../local/tables.js';
+import { benchTenantProfile } from './bench-tenants.js';
 import { percentile, round, type Benchmark, type BenchmarkContext } from './harness.js';
 import { Crash, crashing } from '../test/support/crash-injection.js';
 
@@ -73,18 +74,6 @@ function seeded(seed: number): () => number {
   };
 }
 
-const profile = (tenantId: string, shard: ShardName): TenantProfile => ({
-  tenantId: tenantId as TenantId,
-  shard,
-  epoch: 1,
-  group: tenantId,
-  tier: 'standard',
-  status: 'active',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  tokenHash: `bench-${tenantId}-${uuidv7()}`,
-  usageKey: tenantId,
-});
-
 const text = (n: number) => {
   const random = seeded(n + 1);
   return Array.from({ length: 24 }, () => zipfWord(random)).join(' ');
@@ -104,7 +93,7 @@ async function seed(engines: Engines, prefix: string, tenants: number, docs: num
   const items: { table: string; item: Record<string, unknown> }[] = [];
   for (const [t, tenantId] of ids.entries()) {
     const shard = SHARDS[t % SHARDS.length] as ShardName;
-    await engines.control.createTenant(profile(tenantId, shard));
+    await engines.control.createTenant(benchTenantProfile(tenantId, shard));
     for (let n = 0; n < perTenant; n += COMMENTS_PER_CONVERSATION + 1) {
       const conversationId = uuidv7();
       const at = new Date(Date.now() - n * 1000).toISOString();

@@ -20,7 +20,7 @@ import { fencedConversationStore } from '../lambdas/core/tenancy/placement-fence
 import { systemClock, type ConversationStore } from '../lambdas/core/ports.js';
 import { createTenantDirectory } from '../lambdas/core/tenancy/tenant-directory.js';
 import type { TenantMoveParams } from '../lambdas/core/moves/tenant-move.js';
-import type { TenantContext, TenantId } from '../lambdas/core/tenancy/tenancy.js';
+import type { ShardName, TenantContext, TenantId } from '../lambdas/core/tenancy/tenancy.js';
 import { DEFAULT_TENANT_MOVE_SETTINGS } from '../lambdas/core/moves/tenant-move-settings.js';
 import type { ShardTopology } from '../lambdas/core/tenancy/shard-topology.js';
 import type { RuntimeEnvironment } from '../lambdas/environment.js';
@@ -31,6 +31,7 @@ import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { startDynamoDbStreamSource, type DynamoDbStreamSource } from '../local/dynamodb-stream-source.js';
 import { REPLICATOR_POLL_MS } from '../local/move-replicators.js';
 import { ensureTables } from '../local/tables.js';
+import { benchTenantProfile } from './bench-tenants.js';
 import { percentile, round, type Benchmark, type BenchmarkContext } from './harness.js';
 
 const SHARDS = 4;
@@ -268,17 +269,7 @@ async function run({ quick, log }: BenchmarkContext) {
     );
   };
   const createTenant = async (id: string, shard: string) => {
-    await control.createTenant({
-      tenantId: id as TenantId,
-      shard,
-      epoch: 1,
-      group: id,
-      tier: 'enterprise',
-      status: 'active',
-      createdAt: new Date().toISOString(),
-      tokenHash: `bench-${id}`,
-      usageKey: id,
-    });
+    await control.createTenant(benchTenantProfile(id, shard as ShardName, 'enterprise'));
     return id as TenantId;
   };
   const runner = async (id: string, until: string) => {

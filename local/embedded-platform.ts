@@ -16,7 +16,7 @@ import { installEmbeddedHost, type EmbeddedHost } from '../lambdas/embedded-host
 import { SqliteSearchIndex } from '../lambdas/adapters/local/sqlite-search-index.js';
 import type { StepInput, StepOutput } from '../lambdas/handlers/migration-step.js';
 import { STEP_MARGIN_MS } from '../lambdas/handlers/migration-step.js';
-import { REPAIR_MARGIN_MS } from '../lambdas/handlers/repair.js';
+import { REPAIR_MARGIN_MS } from '../lambdas/core/repair/repair-settings.js';
 import { embeddedFunctions, loadFunctions, type HandlerSource, type LoadedFunction } from './function-modules.js';
 import { createApiGatewayBridge, type AuthorizerHandler, type ProxyHandler } from './api-gateway-bridge.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';

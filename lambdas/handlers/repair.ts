@@ -8,10 +8,8 @@ import type { Context } from 'aws-lambda';
 import { platform } from '../composition/platform.js';
 import { repairOf } from '../composition/repair.js';
 import type { TickOutcome } from '../core/repair/derived-data-repair.js';
+import { REPAIR_MARGIN_MS } from '../core/repair/repair-settings.js';
 import { logger, metrics } from '../observability.js';
-
-/** Kept back for the tenant in progress to finish and save: tenants are checked whole. */
-export const REPAIR_MARGIN_MS = 15_000;
 
 export const handler = middy<unknown, TickOutcome>()
   .use(injectLambdaContext(logger))

@@ -34,3 +34,6 @@ export const DEFAULT_REPAIR_SETTINGS: RepairSettings = {
   // The overflow queue's age alarm (15 minutes): a job older than that is an incident of its own.
   settleSeconds: 900,
 };
+
+/** Kept back from each run's time for the tenant in progress to finish and save: tenants are checked whole. */
+export const REPAIR_MARGIN_MS = 15_000;
