@@ -8,7 +8,7 @@ import { admissionSettingsSchema } from './core/fairness/admission-settings.js';
 import { DEFAULT_FLAG_CACHE_SECONDS, flagCacheSecondsSchema } from './core/flags/flag-settings.js';
 import { tenantMoveSettingsSchema } from './core/moves/tenant-move-settings.js';
 import { searchEngineSchema } from './core/search/search-engine-settings.js';
-import { shardTopologySchema } from './core/tenancy/shard-topology.js';
+import { decodeShardTopology } from './core/tenancy/shard-topology.js';
 import { DEFAULT_DIRECTORY_CACHE_SECONDS, DEFAULT_TIER, directoryCacheSecondsSchema } from './core/tenancy/tenancy-settings.js';
 import { perTier, tierSchema } from './core/tenancy/tiers.js';
 import { llmSettingsSchema } from './core/llm/llm-settings.js';
@@ -58,7 +58,7 @@ const numberOf = (schema: z.ZodType<number, number>) => z.coerce.number().pipe(s
 export const runtimeEnvironmentSchema = z.object({
   shards: z.string().transform((raw, ctx) => {
     try {
-      return shardTopologySchema.parse(JSON.parse(raw));
+      return decodeShardTopology(raw);
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: `${ENV.shards} is not a valid shard topology: ${String(error)}` });
       return z.NEVER;

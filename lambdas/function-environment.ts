@@ -4,7 +4,7 @@
 import type { AdmissionSettings } from './core/fairness/admission-settings.js';
 import type { TenantMoveSettings } from './core/moves/tenant-move-settings.js';
 import type { SearchEngineSettings } from './core/search/search-engine-settings.js';
-import type { ShardTopology } from './core/tenancy/shard-topology.js';
+import { encodeShardTopology, type ShardTopology } from './core/tenancy/shard-topology.js';
 import type { Tier } from './core/tenancy/tiers.js';
 import { ENV } from './environment.js';
 import type { FunctionDefinition } from './functions.js';
@@ -78,7 +78,7 @@ export function functionEnvironment(definition: FunctionDefinition, inputs: Envi
 
   if (needs.platform) {
     Object.assign(env, {
-      [ENV.shards]: json(required(inputs.shards, 'the shard topology')),
+      [ENV.shards]: encodeShardTopology(required(inputs.shards, 'the shard topology')),
       [ENV.controlTable]: required(inputs.controlTable, 'the control table'),
       [ENV.directoryCacheSeconds]: String(settings().directoryCacheSeconds),
       [ENV.flagCacheSeconds]: String(settings().flagCacheSeconds),

@@ -36,9 +36,15 @@ export const CONTROL_TABLE: TableDefinition = {
   stream: false,
 };
 
-/** Physical table names used by the embedded platform (on AWS, CloudFormation names the tables). */
+/**
+ * A shard table's physical name, here and on AWS: `<prefix><shard name>`, so a function's environment names the
+ * prefix once instead of every table (HEADROOM_SHARDS). On AWS the prefix is `headroom-<stage>-`.
+ */
+export const shardTableName = (prefix: string, shard: string): string => `${prefix}${shard}`;
+
+/** Physical table names used by the embedded platform (on AWS, CloudFormation names the control table). */
 export const localTableName = {
-  shard: (shard: string): string => `headroom-${shard}`,
+  shard: (shard: string): string => shardTableName('headroom-', shard),
   control: 'headroom-control',
 } as const;
 

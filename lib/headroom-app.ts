@@ -10,7 +10,7 @@ import { MessagingStack } from './stacks/messaging-stack.js';
 import { OperationsStack } from './stacks/operations-stack.js';
 import { SearchStack } from './stacks/search-stack.js';
 import { removalPolicyOf } from './removal-policy.js';
-import { STACK_NAMES } from './stack-names.js';
+import { shardTablePrefix, STACK_NAMES } from './stack-names.js';
 
 export interface HeadroomStacks {
   readonly data: DataStack;
@@ -25,6 +25,7 @@ export function buildApp(app: App, config: HeadroomConfig): HeadroomStacks {
   const data = new DataStack(app, STACK_NAMES.data, {
     description: 'Headroom data: shard tables and the control table',
     shards: config.shards,
+    shardTablePrefix: shardTablePrefix(config.operations.alarms.stage),
     removalPolicy: removalPolicyOf(config),
   });
   const search = new SearchStack(app, STACK_NAMES.search, {

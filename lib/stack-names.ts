@@ -12,3 +12,9 @@ export const STACK_NAMES = {
 
 /** The API stack's output holding the API's base URL; the CLI finds the endpoint with DescribeStacks. */
 export const API_URL_OUTPUT = 'ApiUrl';
+
+/**
+ * The shard tables' name prefix on AWS, `headroom-<stage>-` (the stage of `operations.alarms`), so two deployments
+ * in one account and Region never collide and the runtime derives every shard's table from it.
+ */
+export const shardTablePrefix = (stage: string): string => `headroom-${stage}-`;

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV } from '../lambdas/environment.js';
+import { decodeShardTopology, encodeShardTopology } from '../lambdas/core/tenancy/shard-topology.js';
 import { FUNCTIONS, functionDefinition, type FunctionName } from '../lambdas/functions.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -401,6 +402,12 @@ async function rehearseOne(
           .replace(new RegExp(`^https://${API_ID}\\.execute-api\\.${REGION}\\.amazonaws\\.com/[^/]+/`), `${platform.url}/`),
       ]),
     );
+    // The template names the shard tables `headroom-<stage>-shard-<n>`; here they are the local ones.
+    const shards = environment[ENV.shards];
+    if (shards !== undefined) {
+      const topology = decodeShardTopology(shards).map((shard) => ({ ...shard, table: localTableName.shard(shard.name) }));
+      environment[ENV.shards] = encodeShardTopology(topology);
+    }
   } catch (error) {
     return { ...base, ok: false, detail: `its environment does not resolve: ${(error as Error).message}` };
   }

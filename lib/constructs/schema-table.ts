@@ -20,6 +20,12 @@ export interface SchemaTableProps {
   /** Keys, global indexes, TTL attribute and whether the table streams its changes. */
   readonly definition: TableDefinition;
   /**
+   * The table's physical name. A named table cannot be replaced in place: a change that needs a replacement
+   * needs a new name.
+   * @default - CloudFormation generates a name
+   */
+  readonly tableName?: string;
+  /**
    * On-demand ceiling for reads, protecting the account-level throughput quota.
    * @default - no ceiling beyond the account quota
    */
@@ -46,6 +52,7 @@ export class SchemaTable extends Table {
     const { definition } = props;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     super(scope, id, {
+      tableName: props.tableName,
       partitionKey: keyAttribute(definition, definition.partitionKey),
       sortKey: keyAttribute(definition, definition.sortKey),
       billingMode: BillingMode.PAY_PER_REQUEST,

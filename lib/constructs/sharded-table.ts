@@ -6,7 +6,7 @@ import { TableGrants, type CfnTable, type Table, type WarmThroughput } from 'aws
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ShardTopology } from '../../lambdas/core/tenancy/shard-topology.js';
-import { SHARD_TABLE } from '../../lambdas/schema.js';
+import { SHARD_TABLE, shardTableName } from '../../lambdas/schema.js';
 import { SchemaTable } from './schema-table.js';
 
 export interface ShardProps {
@@ -37,6 +37,12 @@ export interface ShardProps {
 export interface ShardedTableProps {
   readonly shards: readonly ShardProps[];
   /**
+   * Each shard's table is named `<tablePrefix><shard name>`, so a function's environment carries the prefix once
+   * rather than every table's name (its size stays flat however many shards there are), and two deployments in
+   * one account and Region never share a name. Chosen once: renaming a table replaces it.
+   */
+  readonly tablePrefix: string;
+  /**
    * CloudWatch Contributor Insights on each shard table: its most accessed and most throttled partition keys,
    * which name the tenant behind a hot partition (keys start with `T#<tenantId>#`).
    * @default true
@@ -57,15 +63,21 @@ export interface Shard {
 
 export class ShardedTable extends Construct {
   readonly shards: readonly Shard[];
+  private readonly tablePrefix: string;
 
   constructor(scope: Construct, id: string, props: ShardedTableProps) {
     super(scope, id);
     if (props.shards.length === 0) throw new Error('a sharded table needs at least one shard, got none');
+    if (!/^[a-zA-Z0-9_.-]*$/.test(props.tablePrefix)) {
+      throw new Error(`a table prefix holds only letters, digits, '_', '-' and '.', got ${JSON.stringify(props.tablePrefix)}`);
+    }
+    this.tablePrefix = props.tablePrefix;
     this.shards = props.shards.map(({ name, dedicatedTo, maxReadRequestUnits, maxWriteRequestUnits, warmThroughput }) => ({
       name,
       dedicatedTo,
       table: new SchemaTable(this, name, {
         definition: SHARD_TABLE,
+        tableName: shardTableName(props.tablePrefix, name),
         maxReadRequestUnits,
         maxWriteRequestUnits,
         warmThroughput,
@@ -89,11 +101,14 @@ export class ShardedTable extends Construct {
     return combine(this.shards.flatMap(({ table }) => [tableOnly(table).readWriteData(grantee), grantIndexQuery(grantee, table)]));
   }
 
-  /** What the runtime reads from HEADROOM_SHARDS: each shard's name, physical table and dedication. */
+  /**
+   * What the runtime reads from HEADROOM_SHARDS: each shard's name, physical table and dedication. The names are
+   * literals, not references: a function's stack depends on the data stack through its grants, not its variables.
+   */
   topology(): ShardTopology {
-    return this.shards.map(({ name, table, dedicatedTo }) => ({
+    return this.shards.map(({ name, dedicatedTo }) => ({
       name,
-      table: table.tableName,
+      table: shardTableName(this.tablePrefix, name),
       ...(dedicatedTo === undefined ? {} : { dedicatedTo }),
     }));
   }

@@ -10,6 +10,8 @@ import { ShardedTable } from '../constructs/sharded-table.js';
 
 export interface DataStackProps extends StackProps {
   readonly shards: readonly ShardConfig[];
+  /** Each shard table is named `<shardTablePrefix><shard name>` (see ShardedTable). */
+  readonly shardTablePrefix: string;
   /**
    * What happens to every table when the stack is deleted.
    * @default RemovalPolicy.RETAIN, with deletion protection
@@ -24,7 +26,7 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     const { removalPolicy } = props;
-    this.shards = new ShardedTable(this, 'Shards', { shards: props.shards, removalPolicy });
+    this.shards = new ShardedTable(this, 'Shards', { shards: props.shards, tablePrefix: props.shardTablePrefix, removalPolicy });
     this.controlTable = new SchemaTable(this, 'Control', { definition: CONTROL_TABLE, removalPolicy });
   }
 }

@@ -4,12 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { ENV, readRuntimeEnvironment } from '../../lambdas/environment.js';
 import { functionEnvironment } from '../../lambdas/function-environment.js';
+import { encodeShardTopology } from '../../lambdas/core/tenancy/shard-topology.js';
 import type { FunctionDefinition } from '../../lambdas/functions.js';
 import { DEFAULT_CONFIG, resolveConfig } from '../../lib/config.js';
 import { platformSettings } from '../../lib/function-environment.js';
 
 const topology = [{ name: 'shard-0', table: 'headroom-shard-0' }];
-const required = { [ENV.shards]: JSON.stringify(topology), [ENV.controlTable]: 'headroom-control' };
+const required = { [ENV.shards]: encodeShardTopology(topology), [ENV.controlTable]: 'headroom-control' };
 const relayLike: FunctionDefinition = {
   name: 'relay',
   description: 'a platform function with admission',

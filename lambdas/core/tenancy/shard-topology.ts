@@ -21,6 +21,58 @@ export const shardTopologySchema = z
   .min(1);
 export type ShardTopology = z.infer<typeof shardTopologySchema>;
 
+/**
+ * HEADROOM_SHARDS as a function reads it: the shard tables' common name prefix, the shard numbers as ranges
+ * (`0-63`) and the dedicated shards, so the variable stays the same size however many shards there are (Lambda
+ * allows 4 KB for all of a function's variables: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
+ * Every shard table is named `<tablePrefix><shard name>` (lambdas/schema.ts `shardTableName`).
+ */
+const shardLayoutSchema = z.strictObject({
+  tablePrefix: z.string(),
+  shards: z.string().regex(/^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$/, 'shard numbers look like 0-3,7'),
+  dedicated: z.record(shardNameSchema, z.string().min(1)).optional(),
+});
+
+const shardNumber = (name: string): number => Number(name.slice('shard-'.length));
+
+/** The compact form of `topology`; throws when a table is not named `<one prefix><shard name>`. */
+export function encodeShardTopology(topology: ShardTopology): string {
+  const [first] = topology;
+  if (!first || !first.table.endsWith(first.name)) throw new Error(`shard tables must be named <prefix><shard name>, got ${first?.table}`);
+  const tablePrefix = first.table.slice(0, first.table.length - first.name.length);
+  const misnamed = topology.find((shard) => shard.table !== `${tablePrefix}${shard.name}`);
+  if (misnamed) throw new Error(`shard table ${misnamed.table} is not named ${tablePrefix}${misnamed.name} like the others`);
+  const numbers = topology.map((shard) => shardNumber(shard.name));
+  const ranges: string[] = [];
+  for (let i = 0; i < numbers.length; ) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j += 1;
+    ranges.push(j === i ? `${numbers[i]}` : `${numbers[i]}-${numbers[j]}`);
+    i = j + 1;
+  }
+  const dedicated = Object.fromEntries(topology.filter((shard) => shard.dedicatedTo !== undefined).map((s) => [s.name, s.dedicatedTo]));
+  return JSON.stringify({ tablePrefix, shards: ranges.join(','), ...(Object.keys(dedicated).length > 0 ? { dedicated } : {}) });
+}
+
+/** The topology `encodeShardTopology` wrote, in the same order; throws on anything else. */
+export function decodeShardTopology(raw: string): ShardTopology {
+  const { tablePrefix, shards, dedicated = {} } = shardLayoutSchema.parse(JSON.parse(raw));
+  const names = shards.split(',').flatMap((range) => {
+    const [from, to = from] = range.split('-').map(Number) as [number, number?];
+    if (to < from) throw new Error(`shard range ${range} runs backwards`);
+    return Array.from({ length: to - from + 1 }, (_, k) => `shard-${from + k}`);
+  });
+  const unknown = Object.keys(dedicated).find((name) => !names.includes(name));
+  if (unknown) throw new Error(`dedicated shard ${unknown} is not among the shards ${shards}`);
+  return shardTopologySchema.parse(
+    names.map((name) => ({
+      name,
+      table: `${tablePrefix}${name}`,
+      ...(dedicated[name] === undefined ? {} : { dedicatedTo: dedicated[name] }),
+    })),
+  );
+}
+
 /** The table behind a shard; a shard the topology does not name is a stale route or a bad config, never a guess. */
 export function tableOfShard(topology: ShardTopology, shard: string): string {
   const table = topology.find((candidate) => candidate.name === shard)?.table;

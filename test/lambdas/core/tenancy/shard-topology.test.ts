@@ -1,7 +1,13 @@
 // Placement rules for moves: every bad target is refused with a reason an operator can act on.
 import { describe, expect, it } from 'vitest';
 import type { ShardTopology } from '../../../../lambdas/core/tenancy/shard-topology.js';
-import { refuseMove, sharedShards, startMoveSchema } from '../../../../lambdas/core/tenancy/shard-topology.js';
+import {
+  decodeShardTopology,
+  encodeShardTopology,
+  refuseMove,
+  sharedShards,
+  startMoveSchema,
+} from '../../../../lambdas/core/tenancy/shard-topology.js';
 import type { TenantId, TenantProfile } from '../../../../lambdas/core/tenancy/tenancy.js';
 
 const topology: ShardTopology = [
@@ -55,5 +61,35 @@ describe('shard topology', () => {
     expect(startMoveSchema.safeParse({ to: 'shard-3' }).success).toBe(true);
     expect(startMoveSchema.safeParse({ to: 'elsewhere' }).success).toBe(false);
     expect(startMoveSchema.safeParse({ to: 'shard-1', extra: true }).success).toBe(false);
+  });
+});
+
+describe('the shard topology in a function environment', () => {
+  const named = (numbers: readonly number[], dedicated: Record<string, string> = {}): ShardTopology =>
+    numbers.map((n) => ({
+      name: `shard-${n}`,
+      table: `headroom-prod-shard-${n}`,
+      ...(dedicated[`shard-${n}`] ? { dedicatedTo: dedicated[`shard-${n}`] } : {}),
+    }));
+
+  it('reads back exactly the topology it was given, gaps and dedications included', () => {
+    const topology = named([0, 1, 2, 3, 5, 9, 10, 11], { 'shard-9': 'bigco' });
+    const encoded = encodeShardTopology(topology);
+    expect(JSON.parse(encoded)).toEqual({ tablePrefix: 'headroom-prod-', shards: '0-3,5,9-11', dedicated: { 'shard-9': 'bigco' } });
+    expect(decodeShardTopology(encoded)).toEqual(topology);
+  });
+
+  it('stays the same size from 4 to 64 shards but for the digits of the last one', () => {
+    const range = (count: number) => Array.from({ length: count }, (_, n) => n);
+    expect(encodeShardTopology(named(range(64))).length - encodeShardTopology(named(range(4))).length).toBe(1);
+  });
+
+  it('refuses tables that do not share one prefix, and ranges or dedications it cannot read', () => {
+    expect(() => encodeShardTopology([...named([0]), { name: 'shard-1', table: 'other-shard-1' }])).toThrow(
+      /other-shard-1 is not named headroom-prod-shard-1/,
+    );
+    expect(() => decodeShardTopology('{"tablePrefix":"p-","shards":"3-1"}')).toThrow(/runs backwards/);
+    expect(() => decodeShardTopology('{"tablePrefix":"p-","shards":"0-1","dedicated":{"shard-7":"x"}}')).toThrow(/shard-7 is not among/);
+    expect(() => decodeShardTopology('{"tablePrefix":"p-","shards":"zero"}')).toThrow(/0-3,7/);
   });
 });
